@@ -1,0 +1,422 @@
+//! Command-line interface: argument parsing and one function per subcommand.
+
+use crate::engine::{Dataset, EngineOptions};
+use crate::input;
+use crate::output;
+use crate::report::{DatasetInfo, Report, ReportFormat};
+use crate::rules::{Check, RuleSet};
+use crate::runner::{self, Applicability, RunOptions};
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "Exit codes:
+  0  success: no MUST / MUST NOT requirement failed (validate), all examples passed (rules test)
+  1  problems found: at least one MUST / MUST NOT requirement failed, or an example/lint failed
+  2  the run could not proceed: unreadable input, bad arguments, broken rule files";
+
+#[derive(Parser, Debug)]
+#[command(name = "focus-sql", version, about = "Validate FinOps FOCUS cost-and-usage exports and query them with SQL", after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check an export against every FOCUS requirement and print a scorecard
+    #[command(after_help = EXIT_CODES)]
+    Validate(ValidateArgs),
+    /// List, show, test and lint the rules
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Run SQL over an export (the typed table is CostAndUsage)
+    #[command(after_help = EXIT_CODES)]
+    Query(QueryArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RuleSource {
+    /// Add or override rules from this directory (e.g. rules.d)
+    #[arg(long, value_name = "DIR", global = true)]
+    pub rules: Option<PathBuf>,
+    /// FOCUS version of the rules
+    #[arg(long = "focus-version", default_value = "1.2", global = true)]
+    pub focus_version: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct EngineArgs {
+    /// Memory budget for the query engine (e.g. 512M, 4G); operators spill to disk beyond it
+    #[arg(long, value_name = "SIZE", default_value = "2G", value_parser = parse_size)]
+    pub memory_limit: usize,
+    /// Worker threads for scanning (default: number of cores)
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+impl EngineArgs {
+    fn options(&self) -> EngineOptions {
+        let mut o = EngineOptions { memory_limit: self.memory_limit, ..EngineOptions::default() };
+        if let Some(t) = self.threads {
+            o.target_partitions = t.max(1);
+        }
+        o
+    }
+}
+
+fn parse_size(s: &str) -> Result<usize, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (
+            &s[..i],
+            match s[i..].to_ascii_uppercase().trim_end_matches('B').trim_end_matches('I') {
+                "" => 1usize,
+                "K" => 1 << 10,
+                "M" => 1 << 20,
+                "G" => 1 << 30,
+                "T" => 1 << 40,
+                other => return Err(format!("unknown size unit `{other}` (use K, M, G or T)")),
+            },
+        ),
+        None => (s, 1),
+    };
+    let n: f64 = num.trim().parse().map_err(|_| format!("not a size: `{s}`"))?;
+    if n <= 0.0 {
+        return Err("size must be positive".into());
+    }
+    Ok((n * mult as f64) as usize)
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Export files (CSV, CSV.gz, Parquet, NDJSON), directories or globs forming one dataset
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+    #[command(flatten)]
+    pub source: RuleSource,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Output format
+    #[arg(long, default_value = "table")]
+    pub format: ReportFormat,
+    /// Write the report to this file (atomically) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Applicability criteria the provider declares: all, none, or a comma-separated list
+    /// such as COMMITMENT_DISCOUNT_SUPPORTED,TAGGING_SUPPORTED
+    #[arg(long, default_value = "none", value_name = "all|none|A,B,...")]
+    pub applicability: String,
+    /// Offending rows shown per failing requirement
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub sample_rows: usize,
+    /// Only evaluate requirements whose id starts with one of these (plus what they need)
+    #[arg(long, value_name = "PREFIX")]
+    pub only: Vec<String>,
+    /// Colour: auto, always, never
+    #[arg(long, default_value = "auto")]
+    pub color: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// List the rules
+    List {
+        #[command(flatten)]
+        source: RuleSource,
+        /// table or json
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
+    /// Show one rule: requirement, check and examples
+    Show {
+        id: String,
+        #[command(flatten)]
+        source: RuleSource,
+    },
+    /// Run every rule against its own examples
+    Test {
+        /// Only rules whose id starts with one of these
+        prefixes: Vec<String>,
+        #[command(flatten)]
+        source: RuleSource,
+    },
+    /// Check the rules: parse, references, SQL plans against the FOCUS columns, examples
+    Lint {
+        #[command(flatten)]
+        source: RuleSource,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    /// Export files, directories or globs (registered as CostAndUsage)
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// SQL to run
+    #[arg(short = 'c', long = "command", value_name = "SQL")]
+    pub command: Option<String>,
+    /// File of SQL to run
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Output format: table, csv, json, ndjson
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    /// Write the result to this file (atomically) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: RuleSource,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// Exit status of a command.
+pub type Code = i32;
+
+pub fn main() -> Code {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("focus-sql: error: cannot start the runtime: {e}");
+            return 2;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("focus-sql: error: {e:#}");
+            2
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<Code> {
+    match cli.command {
+        Command::Validate(args) => validate(args).await,
+        Command::Rules(cmd) => rules(cmd).await,
+        Command::Query(args) => query(args).await,
+    }
+}
+
+/// Load the rule set; files that fail to load are reported on stderr.
+fn load_rules(source: &RuleSource) -> Result<(RuleSet, usize)> {
+    let loaded = RuleSet::load(&source.focus_version, source.rules.as_deref()).map_err(|e| anyhow!("{e}"))?;
+    for e in &loaded.errors {
+        eprintln!("focus-sql: rule error: {e}");
+    }
+    Ok((loaded.set, loaded.errors.len()))
+}
+
+fn use_color(setting: &str, to_file: bool) -> Result<bool> {
+    Ok(match setting {
+        "always" => true,
+        "never" => false,
+        "auto" => !to_file && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        other => bail!("unknown --color `{other}` (expected auto, always or never)"),
+    })
+}
+
+async fn validate(args: ValidateArgs) -> Result<Code> {
+    let (mut set, rule_errors) = load_rules(&args.source)?;
+    set.retain_prefixes(&args.only);
+    let applicability = Applicability::parse(&args.applicability).map_err(|e| anyhow!(e))?;
+    let color = use_color(&args.color, args.output.is_some())?;
+    let input = input::resolve(&args.paths).map_err(|e| anyhow!("{e}"))?;
+    if let Some(out) = &args.output {
+        output::check_not_input(out, &input.files)?;
+    }
+    let ds = Dataset::open(&input, &set.catalog, &args.engine.options()).await.map_err(|e| anyhow!("{e}"))?;
+    let opts = RunOptions { applicability: applicability.clone(), sample_rows: args.sample_rows, concurrency: 2 };
+    let result = runner::run(&set, &ds, &opts).await.map_err(|e| anyhow!("{e}"))?;
+    let info = DatasetInfo {
+        paths: input.files.iter().map(|p| p.display().to_string()).collect(),
+        format: input.format.as_str().to_string(),
+        rows: result.rows,
+        columns: ds.columns.len(),
+    };
+    let report = Report::build(&set, &result.outcomes, info, applicability.describe());
+    output::write_output(args.output.as_deref(), |w| report.render(args.format, w, color))?;
+    if rule_errors > 0 {
+        eprintln!("focus-sql: {rule_errors} rule file(s) could not be loaded (see above)");
+    }
+    Ok(if report.summary.conformant { 0 } else { 1 })
+}
+
+async fn rules(cmd: RulesCommand) -> Result<Code> {
+    match cmd {
+        RulesCommand::List { source, format } => {
+            let (set, errors) = load_rules(&source)?;
+            match format.as_str() {
+                "json" => {
+                    let items: Vec<serde_json::Value> = set
+                        .rules
+                        .iter()
+                        .map(|r| {
+                            serde_json::json!({
+                                "id": r.id, "keyword": r.keyword, "entity": r.entity, "function": r.function,
+                                "type": r.rule_type, "check": r.check.shape(), "requirement": r.requirement,
+                            })
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&items)?);
+                }
+                "table" => {
+                    let mut t = comfy_table::Table::new();
+                    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(["id", "keyword", "check", "requirement"]);
+                    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic).set_width(140);
+                    for r in &set.rules {
+                        t.add_row(vec![r.id.clone(), r.keyword.to_string(), r.check.shape().to_string(), r.requirement.clone()]);
+                    }
+                    println!("{t}");
+                    println!("{} rules for FOCUS {}", set.rules.len(), set.version);
+                }
+                other => bail!("unknown --format `{other}` (expected table or json)"),
+            }
+            Ok(if errors > 0 { 2 } else { 0 })
+        }
+        RulesCommand::Show { id, source } => {
+            let (set, _) = load_rules(&source)?;
+            let Some(r) = set.get(&id) else {
+                let close = set.rules.iter().map(|r| (crate::catalog::edit_distance(&r.id, &id), &r.id)).min();
+                let hint = close.map(|(_, c)| format!(" (did you mean {c}?)")).unwrap_or_default();
+                bail!("no rule with id {id}{hint}");
+            };
+            print!("{}", show_rule(r));
+            Ok(0)
+        }
+        RulesCommand::Test { prefixes, source } => {
+            let (set, errors) = load_rules(&source)?;
+            let summary = crate::ruletest::run(&set, &prefixes).await;
+            for f in &summary.failures {
+                println!("FAIL {f}");
+            }
+            println!("rules tested: {}", summary.rules);
+            println!("examples: {} passed, {} failed", summary.passed, summary.failures.len());
+            Ok(if errors > 0 {
+                2
+            } else if summary.failures.is_empty() {
+                0
+            } else {
+                1
+            })
+        }
+        RulesCommand::Lint { source } => {
+            let (set, errors) = load_rules(&source)?;
+            let problems = crate::lint::lint(&set).await;
+            for p in &problems {
+                println!("{p}");
+            }
+            println!("{} rules, {} load error(s), {} problem(s)", set.rules.len(), errors, problems.len());
+            Ok(if errors + problems.len() == 0 { 0 } else { 1 })
+        }
+    }
+}
+
+fn show_rule(r: &crate::rules::Rule) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "{}  [{}]  {} {} ({})", r.id, r.keyword, r.entity_type, r.entity, r.rule_type);
+    let _ = writeln!(s, "requirement: {}", r.requirement);
+    let _ = writeln!(s, "function:    {}", r.function);
+    if !r.applicability.is_empty() {
+        let _ = writeln!(s, "applies when: {}", r.applicability.join(", "));
+    }
+    if !r.depends_on.is_empty() {
+        let _ = writeln!(s, "depends on:  {}", r.depends_on.join(", "));
+    }
+    if let Some(n) = &r.note {
+        let _ = writeln!(s, "note:        {n}");
+    }
+    let _ = writeln!(s, "source:      {}", r.origin.path.display());
+    let _ = writeln!(s, "check ({}):", r.check.shape());
+    match &r.check {
+        Check::Row { expr, when } => {
+            if let Some(w) = when {
+                let _ = writeln!(s, "  when: {w}");
+            }
+            let _ = writeln!(s, "  row:  {expr}");
+        }
+        Check::Sql { query } => {
+            for l in query.lines() {
+                let _ = writeln!(s, "  {l}");
+            }
+        }
+        Check::Present { column } => {
+            let _ = writeln!(s, "  column {column} is present");
+        }
+        Check::Type { column, ty, when } => {
+            let _ = writeln!(s, "  {column} is of type {ty}{}", when.as_ref().map(|w| format!(" when {w}")).unwrap_or_default());
+        }
+        Check::Format { column, format, when } => {
+            let _ = writeln!(s, "  {column} follows the {format} format{}", when.as_ref().map(|w| format!(" when {w}")).unwrap_or_default());
+        }
+        Check::AllOf(ids) => {
+            let _ = writeln!(s, "  all of: {}", ids.join(", "));
+        }
+        Check::AnyOf(ids) => {
+            let _ = writeln!(s, "  any of: {}", ids.join(", "));
+        }
+        Check::Evidence(t) => {
+            let _ = writeln!(s, "  needs evidence: {t}");
+        }
+        Check::Permission(t) => {
+            let _ = writeln!(s, "  permission: {t}");
+        }
+    }
+    for (i, ex) in r.examples.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "example {} (must {}{}){}:",
+            i + 1,
+            ex.expect,
+            ex.violations.map(|v| format!(", {v} violation(s)")).unwrap_or_default(),
+            ex.note.as_ref().map(|n| format!(" — {n}")).unwrap_or_default()
+        );
+        let _ = writeln!(s, "  {}", ex.columns.join(" | "));
+        for row in &ex.rows {
+            let cells: Vec<String> = row.iter().map(|c| c.clone().unwrap_or_else(|| "NULL".into())).collect();
+            let _ = writeln!(s, "  {}", cells.join(" | "));
+        }
+    }
+    s
+}
+
+async fn query(args: QueryArgs) -> Result<Code> {
+    let sql = match (&args.command, &args.file) {
+        (Some(c), None) => c.clone(),
+        (None, Some(f)) => std::fs::read_to_string(f).with_context(|| format!("{}: cannot read", f.display()))?,
+        (Some(_), Some(_)) => bail!("give either -c SQL or -f FILE, not both"),
+        (None, None) => bail!("give the SQL with -c SQL or -f FILE"),
+    };
+    if args.paths.is_empty() {
+        bail!("give at least one export PATH");
+    }
+    let (set, _) = load_rules(&args.source)?;
+    let input = input::resolve(&args.paths).map_err(|e| anyhow!("{e}"))?;
+    if let Some(out) = &args.output {
+        output::check_not_input(out, &input.files)?;
+    }
+    let ds = Dataset::open(&input, &set.catalog, &args.engine.options()).await.map_err(|e| anyhow!("{e}"))?;
+    let statements: Vec<&str> = sql.split(';').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let mut all = Vec::new();
+    for stmt in &statements {
+        crate::engine::guard::check_query(stmt).map_err(|e| anyhow!("{e}"))?;
+        let batches = ds.collect(stmt).await.map_err(|e| anyhow!("{}", crate::query::explain_error(&ds, &e.to_string())))?;
+        all.push(batches);
+    }
+    let last = all.pop().unwrap_or_default();
+    let format = args.format.clone();
+    output::write_output(args.output.as_deref(), |w| crate::query::render(&last, &format, w))?;
+    Ok(0)
+}
+

@@ -1,0 +1,356 @@
+//! Pure text predicates for the FOCUS value formats (NumericFormat, DateTimeFormat,
+//! CurrencyFormat, UnitFormat, KeyValueFormat). Exposed to SQL by `engine::functions`.
+
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::Value;
+use std::fmt;
+
+/// NumericFormat: an integer, a decimal, or E notation "mEn" with a sign on n only when negative.
+/// No leading '+', no commas, no spaces, no fractions, no symbols.
+pub fn is_numeric(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if b.first() == Some(&b'-') {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    let int = digits(&mut i);
+    let mut frac = 0;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        frac = digits(&mut i);
+        if frac == 0 {
+            return false;
+        }
+    }
+    if int == 0 && frac == 0 {
+        return false;
+    }
+    if i < b.len() && (b[i] == b'E' || b[i] == b'e') {
+        i += 1;
+        if i < b.len() && b[i] == b'-' {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// The Decimal data type: any finite number in a common notation (sign, exponent sign allowed).
+pub fn is_decimal(s: &str) -> bool {
+    let t = s.trim();
+    if t.is_empty() || t.len() != s.len() {
+        return false;
+    }
+    if !t.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.' | b'e' | b'E')) {
+        return false;
+    }
+    t.parse::<f64>().map(|v| v.is_finite()).unwrap_or(false)
+}
+
+fn two(b: &[u8], at: usize) -> Option<u32> {
+    let (x, y) = (*b.get(at)?, *b.get(at + 1)?);
+    if x.is_ascii_digit() && y.is_ascii_digit() {
+        Some(u32::from(x - b'0') * 10 + u32::from(y - b'0'))
+    } else {
+        None
+    }
+}
+
+fn valid_date(year: u32, month: u32, day: u32) -> bool {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+/// DateTimeFormat: exactly `YYYY-MM-DDTHH:mm:ssZ`, a real date and time.
+pub fn is_datetime(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
+        return false;
+    }
+    let (Some(y1), Some(y2), Some(mo), Some(d), Some(h), Some(mi), Some(se)) =
+        (two(b, 0), two(b, 2), two(b, 5), two(b, 8), two(b, 11), two(b, 14), two(b, 17))
+    else {
+        return false;
+    };
+    valid_date(y1 * 100 + y2, mo, d) && h < 24 && mi < 60 && se < 60
+}
+
+/// The Date/Time data type: an ISO 8601 date and time with a UTC designator or offset,
+/// seconds optional, fractional seconds allowed, 'T' or space between date and time.
+pub fn parses_datetime(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 17 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') || b[13] != b':' {
+        return false;
+    }
+    let (Some(y1), Some(y2), Some(mo), Some(d), Some(h), Some(mi)) = (two(b, 0), two(b, 2), two(b, 5), two(b, 8), two(b, 11), two(b, 14))
+    else {
+        return false;
+    };
+    if !(valid_date(y1 * 100 + y2, mo, d) && h < 24 && mi < 60) {
+        return false;
+    }
+    let mut i = 16;
+    if b.get(i) == Some(&b':') {
+        match two(b, i + 1) {
+            Some(sec) if sec < 61 => i += 3,
+            _ => return false,
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i == start {
+                return false;
+            }
+        }
+    }
+    let rest = &s[i..];
+    if rest == "Z" {
+        return true;
+    }
+    let rb = rest.as_bytes();
+    // +HH:MM, +HHMM or +HH
+    if !rb.is_empty() && (rb[0] == b'+' || rb[0] == b'-') {
+        let ok_h = two(rb, 1).is_some_and(|h| h < 24);
+        return ok_h
+            && match rb.len() {
+                3 => true,
+                5 => two(rb, 3).is_some_and(|m| m < 60),
+                6 => rb[3] == b':' && two(rb, 4).is_some_and(|m| m < 60),
+                _ => false,
+            };
+    }
+    false
+}
+
+/// ISO 4217 active national currency codes (funds and precious-metal codes excluded).
+const ISO_4217: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF", "BMD", "BND",
+    "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUC", "CUP", "CVE", "CZK",
+    "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD",
+    "HKD", "HNL", "HRK", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF",
+    "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP",
+    "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP",
+    "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL", "SOS",
+    "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD",
+    "UYU", "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG", "ZWL",
+];
+
+/// CurrencyFormat for national currencies: an ISO 4217 three-letter code.
+pub fn is_currency(s: &str) -> bool {
+    ISO_4217.binary_search(&s).is_ok()
+}
+
+const DATA_SIZE: &[&str] = &[
+    "b", "B", "Kb", "KB", "Mb", "MB", "Gb", "GB", "Tb", "TB", "Pb", "PB", "Eb", "EB", "Kib", "KiB", "Mib", "MiB", "Gib", "GiB",
+    "Tib", "TiB", "Pib", "PiB", "Eib", "EiB",
+];
+const TIME_SINGULAR: &[&str] = &["Year", "Month", "Day", "Hour", "Minute", "Second"];
+const TIME_PLURAL: &[&str] = &["Years", "Months", "Days", "Hours", "Minutes", "Seconds"];
+
+/// A unit noun: a data-size abbreviation or a capitalised word (count- or time-based).
+fn is_unit_word(w: &str) -> bool {
+    if DATA_SIZE.contains(&w) {
+        return true;
+    }
+    let mut chars = w.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_uppercase() => chars.all(|c| c.is_ascii_alphabetic()),
+        _ => false,
+    }
+}
+
+fn is_whole(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())
+}
+
+/// UnitFormat: one of the forms of the attribute, with an optional whole-number quantity.
+/// `GB`, `Seconds`, `GB-Hours`, `GB/Hour`, `1000 Tokens`, `Units/3 Months`.
+pub fn is_unit(s: &str) -> bool {
+    if s.is_empty() || s.trim() != s || s.contains("  ") {
+        return false;
+    }
+    // Optional leading quantity: "<quantity> <units...>"
+    let body = match s.split_once(' ') {
+        Some((q, rest)) if is_whole(q) => rest,
+        _ => s,
+    };
+    if let Some((left, right)) = body.split_once('/') {
+        if !is_unit_word(left) && !unit_hyphenated(left) {
+            return false;
+        }
+        // "<singular-time-unit>" or "<interval> <plural-time-units>"
+        return match right.split_once(' ') {
+            Some((n, unit)) => is_whole(n) && TIME_PLURAL.contains(&unit),
+            None => TIME_SINGULAR.contains(&right),
+        };
+    }
+    if body.contains(' ') {
+        return false;
+    }
+    is_unit_word(body) || unit_hyphenated(body)
+}
+
+fn unit_hyphenated(s: &str) -> bool {
+    match s.split_once('-') {
+        Some((unit, time)) => is_unit_word(unit) && TIME_PLURAL.contains(&time),
+        None => false,
+    }
+}
+
+/// A JSON object's members in document order, duplicates kept.
+pub struct Members(pub Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Members;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                    out.push((k, v));
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Parse a JSON object keeping duplicate keys; None when the text is not a JSON object.
+pub fn object_members(s: &str) -> Option<Vec<(String, Value)>> {
+    serde_json::from_str::<Members>(s).ok().map(|m| m.0)
+}
+
+pub fn is_json(s: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok()
+}
+
+pub fn is_json_object(s: &str) -> bool {
+    object_members(s).is_some()
+}
+
+/// KeyValueFormat: a JSON object with unique keys whose values are scalars (no objects/arrays).
+pub fn is_key_value(s: &str) -> bool {
+    match object_members(s) {
+        None => false,
+        Some(members) => {
+            let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+            keys.sort_unstable();
+            let unique = keys.windows(2).all(|w| w[0] != w[1]);
+            unique && members.iter().all(|(_, v)| !matches!(v, Value::Object(_) | Value::Array(_)))
+        }
+    }
+}
+
+pub fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// The last member named `key` (JSON semantics for duplicates).
+pub fn json_member<'a>(members: &'a [(String, Value)], key: &str) -> Option<&'a Value> {
+    members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+pub fn approx_eq(a: f64, b: f64) -> bool {
+    let tol = (1e-6 * a.abs().max(b.abs())).max(0.01);
+    (a - b).abs() <= tol
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_format_follows_the_spec_examples() {
+        for ok in ["-100.2", "-3", "4", "35.2E-7", "1.234", "0", "0.5", "1e-3"] {
+            assert!(is_numeric(ok), "{ok} should be numeric");
+        }
+        for bad in ["1 1/2", "35.2E+7", "35.24 x 10^7", "[3,5,8]", "[4:5]", "5i + 4", "sqrt(2)", "2.3^3", "32 GiB", "$32", "3,432,342", "+333", "", "-", ".", "1.", "E5", " 1", "NaN", "inf"] {
+            assert!(!is_numeric(bad), "{bad} should not be numeric");
+        }
+    }
+
+    #[test]
+    fn decimal_type_accepts_any_finite_notation() {
+        for ok in ["+333", "1e+5", "-0.5", "12"] {
+            assert!(is_decimal(ok), "{ok}");
+        }
+        for bad in ["NaN", "inf", "-Infinity", "1,000", "12 USD", "", " 1", "0x10"] {
+            assert!(!is_decimal(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn datetime_format_is_strict_utc_seconds() {
+        assert!(is_datetime("2024-02-29T23:59:59Z"));
+        for bad in ["2023-02-29T00:00:00Z", "2024-01-01T00:00:00", "2024-01-01 00:00:00Z", "2024-01-01T00:00:00.000Z", "2024-01-01T00:00:00+00:00", "2024-13-01T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01"] {
+            assert!(!is_datetime(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn datetime_type_accepts_iso_with_offset() {
+        for ok in ["2024-01-01T00:00:00Z", "2024-01-01T00:00:00.123Z", "2024-01-01 00:00:00+02:00", "2024-01-01T00:00Z", "2024-01-01T00:00:00-0500"] {
+            assert!(parses_datetime(ok), "{ok}");
+        }
+        for bad in ["2024-01-01", "2024-01-01T00:00:00", "01/02/2024 00:00", "2024-02-30T00:00:00Z", "2024-01-01T00:00:00 UTC"] {
+            assert!(!parses_datetime(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn currency_codes() {
+        assert!(ISO_4217.windows(2).all(|w| w[0] < w[1]), "list must stay sorted for binary search");
+        assert!(is_currency("USD") && is_currency("EUR") && is_currency("JPY"));
+        assert!(!is_currency("usd") && !is_currency("US$") && !is_currency("XAU") && !is_currency("CREDITS"));
+    }
+
+    #[test]
+    fn unit_format_forms() {
+        for ok in ["GB", "Seconds", "GB-Hours", "MB-Days", "GB/Hour", "PB/Day", "1000 Tokens", "Units/3 Months", "Requests/Day", "Count", "KiB"] {
+            assert!(is_unit(ok), "{ok}");
+        }
+        for bad in ["gigabyte-seconds", "GB per Hour", "GB/Hours", "GB-Hour", "1.5 Tokens", "requests", " GB", "GB/3 Month", ""] {
+            assert!(!is_unit(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn key_value_format() {
+        assert!(is_key_value(r#"{"env":"prod","n":1,"b":true,"z":null}"#));
+        assert!(is_key_value("{}"));
+        for bad in [r#"{"a":1,"a":2}"#, r#"{"a":{"b":1}}"#, r#"{"a":[1]}"#, r#"["a"]"#, "env=prod", r#""x""#] {
+            assert!(!is_key_value(bad), "{bad}");
+        }
+    }
+}

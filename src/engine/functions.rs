@@ -1,0 +1,180 @@
+//! SQL functions focus-sql adds to DataFusion (`focus_is_numeric`, `focus_json_get`, ...),
+//! thin wrappers over `engine::formats`. NULL in, NULL out.
+
+use super::formats;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanBuilder, Float64Array, ListBuilder, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Field};
+use datafusion::common::{exec_err, Result};
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
+use datafusion::prelude::SessionContext;
+use std::any::Any;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// Visit each value of a string array of any string type.
+fn each_str(array: &ArrayRef, mut f: impl FnMut(Option<&str>)) -> Result<()> {
+    match array.data_type() {
+        DataType::Utf8 => array.as_string::<i32>().iter().for_each(&mut f),
+        DataType::LargeUtf8 => array.as_string::<i64>().iter().for_each(&mut f),
+        DataType::Utf8View => array.as_string_view().iter().for_each(&mut f),
+        DataType::Null => (0..array.len()).for_each(|_| f(None)),
+        other => return exec_err!("expected a string argument, got {other}"),
+    }
+    Ok(())
+}
+
+fn str_at(array: &ArrayRef, i: usize) -> Option<&str> {
+    if array.is_null(i) {
+        return None;
+    }
+    match array.data_type() {
+        DataType::Utf8 => Some(array.as_string::<i32>().value(i)),
+        DataType::LargeUtf8 => Some(array.as_string::<i64>().value(i)),
+        DataType::Utf8View => Some(array.as_string_view().value(i)),
+        _ => None,
+    }
+}
+
+#[derive(Debug)]
+enum Kind {
+    Pred(fn(&str) -> bool),
+    JsonKeys,
+    JsonGet,
+    JsonGetStr,
+    JsonType,
+    ApproxEq,
+}
+
+#[derive(Debug)]
+struct FocusFn {
+    name: &'static str,
+    kind: Kind,
+    signature: Signature,
+}
+
+impl PartialEq for FocusFn {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+impl Eq for FocusFn {}
+impl Hash for FocusFn {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state)
+    }
+}
+
+impl ScalarUDFImpl for FocusFn {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(match self.kind {
+            Kind::Pred(_) | Kind::ApproxEq => DataType::Boolean,
+            Kind::JsonKeys => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+            Kind::JsonGet | Kind::JsonGetStr | Kind::JsonType => DataType::Utf8,
+        })
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let n = args.number_rows;
+        let arrays: Vec<ArrayRef> = args.args.iter().map(|a| a.to_array(n)).collect::<Result<_>>()?;
+        let out: ArrayRef = match &self.kind {
+            Kind::Pred(f) => {
+                let mut b = BooleanBuilder::with_capacity(n);
+                each_str(&arrays[0], |v| b.append_option(v.map(f)))?;
+                Arc::new(b.finish())
+            }
+            Kind::JsonKeys => {
+                let mut b = ListBuilder::new(StringBuilder::new());
+                each_str(&arrays[0], |v| match v.and_then(formats::object_members) {
+                    Some(members) => {
+                        for (k, _) in &members {
+                            b.values().append_value(k);
+                        }
+                        b.append(true);
+                    }
+                    None => b.append(false),
+                })?;
+                Arc::new(b.finish())
+            }
+            Kind::JsonGet | Kind::JsonGetStr | Kind::JsonType => {
+                let mut b = StringBuilder::new();
+                for i in 0..n {
+                    let (Some(text), Some(key)) = (str_at(&arrays[0], i), str_at(&arrays[1], i)) else {
+                        b.append_null();
+                        continue;
+                    };
+                    let members = formats::object_members(text);
+                    let value = members.as_deref().and_then(|m| formats::json_member(m, key));
+                    match (value, &self.kind) {
+                        (None, _) => b.append_null(),
+                        (Some(v), Kind::JsonGet) => b.append_value(v.to_string()),
+                        (Some(v), Kind::JsonType) => b.append_value(formats::json_type(v)),
+                        (Some(serde_json::Value::String(s)), _) => b.append_value(s),
+                        (Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))), _) => b.append_value(v.to_string()),
+                        (Some(_), _) => b.append_null(),
+                    }
+                }
+                Arc::new(b.finish())
+            }
+            Kind::ApproxEq => {
+                let a = arrays[0].as_any().downcast_ref::<Float64Array>();
+                let c = arrays[1].as_any().downcast_ref::<Float64Array>();
+                let (Some(a), Some(c)) = (a, c) else {
+                    return exec_err!("focus_approx_eq expects numbers");
+                };
+                let mut b = BooleanBuilder::with_capacity(n);
+                for i in 0..n {
+                    if a.is_null(i) || c.is_null(i) {
+                        b.append_null();
+                    } else {
+                        b.append_value(formats::approx_eq(a.value(i), c.value(i)));
+                    }
+                }
+                Arc::new(b.finish())
+            }
+        };
+        Ok(ColumnarValue::Array(out))
+    }
+}
+
+fn udf(name: &'static str, kind: Kind) -> ScalarUDF {
+    let signature = match kind {
+        Kind::Pred(_) | Kind::JsonKeys => Signature::string(1, Volatility::Immutable),
+        Kind::JsonGet | Kind::JsonGetStr | Kind::JsonType => Signature::string(2, Volatility::Immutable),
+        Kind::ApproxEq => Signature::uniform(2, vec![DataType::Float64], Volatility::Immutable),
+    };
+    ScalarUDF::from(FocusFn { name, kind, signature })
+}
+
+/// Every function focus-sql adds, by name (also listed in CONTRIBUTING.md).
+pub fn all() -> Vec<ScalarUDF> {
+    vec![
+        udf("focus_is_numeric", Kind::Pred(formats::is_numeric)),
+        udf("focus_is_decimal", Kind::Pred(formats::is_decimal)),
+        udf("focus_is_datetime", Kind::Pred(formats::is_datetime)),
+        udf("focus_parses_datetime", Kind::Pred(formats::parses_datetime)),
+        udf("focus_is_currency", Kind::Pred(formats::is_currency)),
+        udf("focus_is_unit", Kind::Pred(formats::is_unit)),
+        udf("focus_is_json", Kind::Pred(formats::is_json)),
+        udf("focus_is_json_object", Kind::Pred(formats::is_json_object)),
+        udf("focus_is_key_value", Kind::Pred(formats::is_key_value)),
+        udf("focus_json_keys", Kind::JsonKeys),
+        udf("focus_json_get", Kind::JsonGet),
+        udf("focus_json_get_str", Kind::JsonGetStr),
+        udf("focus_json_type", Kind::JsonType),
+        udf("focus_approx_eq", Kind::ApproxEq),
+    ]
+}
+
+pub fn register(ctx: &SessionContext) {
+    for f in all() {
+        ctx.register_udf(f);
+    }
+}

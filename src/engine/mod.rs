@@ -1,0 +1,190 @@
+//! The DataFusion engine: one place builds the session (memory pool, spilling, focus
+//! functions, case-sensitive identifiers), registers a dataset and its typed FOCUS view, and
+//! runs read-only SQL.
+
+pub mod formats;
+pub mod functions;
+pub mod guard;
+pub mod view;
+
+use crate::catalog::Catalog;
+use crate::input::{self, Input, InputError};
+use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::common::Result as DfResult;
+use datafusion::datasource::MemTable;
+use datafusion::execution::disk_manager::DiskManagerBuilder;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
+use futures::StreamExt;
+use std::sync::Arc;
+
+/// Name of the raw source table (columns as read from the files).
+pub const SOURCE_TABLE: &str = "focus_source";
+
+/// Engine settings shared by every command.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Memory pool size in bytes; operators spill to disk beyond it.
+    pub memory_limit: usize,
+    pub target_partitions: usize,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            memory_limit: 2 << 30,
+            target_partitions: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        }
+    }
+}
+
+/// A fresh session: bounded memory with spilling, FOCUS identifiers as written, focus functions.
+pub fn session(opts: &EngineOptions) -> DfResult<SessionContext> {
+    let config = SessionConfig::new()
+        .with_target_partitions(opts.target_partitions.max(1))
+        .with_information_schema(true)
+        .set_bool("datafusion.sql_parser.enable_ident_normalization", false)
+        .set_bool("datafusion.catalog.has_header", true);
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_pool(Arc::new(FairSpillPool::new(opts.memory_limit)))
+        .with_disk_manager_builder(DiskManagerBuilder::default())
+        .build_arc()?;
+    let ctx = SessionContext::new_with_config_rt(config, runtime);
+    functions::register(&ctx);
+    Ok(ctx)
+}
+
+/// How a source column is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceColumn {
+    pub name: String,
+    pub data_type: DataType,
+}
+
+impl SourceColumn {
+    pub fn is_text(&self) -> bool {
+        matches!(self.data_type, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+            || matches!(&self.data_type, DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View))
+    }
+}
+
+/// A registered dataset: its session, source columns and the typed `CostAndUsage` view.
+pub struct Dataset {
+    pub ctx: SessionContext,
+    pub columns: Vec<SourceColumn>,
+    pub catalog: Catalog,
+    /// What the user called it (paths), for reports.
+    pub label: String,
+    pub format: String,
+}
+
+impl Dataset {
+    /// Register files as a dataset.
+    pub async fn open(input: &Input, catalog: &Catalog, opts: &EngineOptions) -> Result<Dataset, InputError> {
+        let ctx = session(opts).map_err(|e| InputError { path: input.files[0].clone(), message: e.to_string() })?;
+        let schema = input::register(&ctx, SOURCE_TABLE, input).await?;
+        let columns = schema.fields().iter().map(|f| SourceColumn { name: f.name().clone(), data_type: f.data_type().clone() }).collect();
+        let label = input.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ");
+        let ds = Dataset { ctx, columns, catalog: catalog.clone(), label, format: input.format.as_str().to_string() };
+        ds.register_view().await.map_err(|e| InputError { path: input.files[0].clone(), message: input::clean_error(&e.to_string()) })?;
+        Ok(ds)
+    }
+
+    /// A dataset from literal text cells (rule examples): every column VARCHAR, as in a CSV.
+    pub async fn from_text_rows(columns: &[String], rows: &[Vec<Option<String>>], catalog: &Catalog) -> DfResult<Dataset> {
+        let opts = EngineOptions { memory_limit: 64 << 20, target_partitions: 1 };
+        let ctx = session(&opts)?;
+        let fields: Vec<Field> = columns.iter().map(|c| Field::new(c, DataType::Utf8, true)).collect();
+        let schema = Arc::new(Schema::new(fields));
+        let arrays: Vec<ArrayRef> = (0..columns.len())
+            .map(|i| Arc::new(rows.iter().map(|r| r[i].clone()).collect::<StringArray>()) as ArrayRef)
+            .collect();
+        let batch = if columns.is_empty() { RecordBatch::new_empty(schema.clone()) } else { RecordBatch::try_new(schema.clone(), arrays)? };
+        let table = MemTable::try_new(schema, vec![vec![batch]])?;
+        ctx.register_table(SOURCE_TABLE, Arc::new(table))?;
+        let columns = columns.iter().map(|c| SourceColumn { name: c.clone(), data_type: DataType::Utf8 }).collect();
+        let ds = Dataset { ctx, columns, catalog: catalog.clone(), label: "example".into(), format: "csv".into() };
+        ds.register_view().await?;
+        Ok(ds)
+    }
+
+    async fn register_view(&self) -> DfResult<()> {
+        let sql = view::view_sql(&self.columns, &self.catalog);
+        let df = self.ctx.sql(&sql).await?;
+        self.ctx.register_table(self.catalog.dataset.as_str(), df.into_view())?;
+        Ok(())
+    }
+
+    pub fn column(&self, name: &str) -> Option<&SourceColumn> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn has_column(&self, name: &str) -> bool {
+        self.column(name).is_some()
+    }
+
+    /// Plan read-only SQL (errors at planning time surface here).
+    pub async fn plan(&self, sql: &str) -> DfResult<DataFrame> {
+        self.ctx.sql_with_options(sql, guard::read_only()).await
+    }
+
+    /// Run a query returning offending rows: count them all, keep the first `keep` as text.
+    pub async fn count_and_sample(&self, sql: &str, keep: usize) -> DfResult<(u64, Sample)> {
+        let df = self.plan(sql).await?;
+        let columns: Vec<String> = df.schema().fields().iter().map(|f| f.name().clone()).collect();
+        let mut stream = df.execute_stream().await?;
+        let mut count = 0u64;
+        let mut rows = Vec::new();
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            if rows.len() < keep {
+                rows.extend(format_rows(&batch, keep - rows.len())?);
+            }
+            count += batch.num_rows() as u64;
+        }
+        Ok((count, Sample { columns, rows }))
+    }
+
+    /// Collect a query's batches.
+    pub async fn collect(&self, sql: &str) -> DfResult<Vec<RecordBatch>> {
+        self.plan(sql).await?.collect().await
+    }
+}
+
+/// A few rows shown as text.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Sample {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+/// Up to `limit` rows of a batch rendered as text (None for NULL).
+pub fn format_rows(batch: &RecordBatch, limit: usize) -> DfResult<Vec<Vec<Option<String>>>> {
+    let options = FormatOptions::default().with_display_error(true);
+    let formatters: Vec<ArrayFormatter> =
+        batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options)).collect::<Result<_, _>>()?;
+    let n = batch.num_rows().min(limit);
+    Ok((0..n)
+        .map(|r| {
+            batch
+                .columns()
+                .iter()
+                .zip(&formatters)
+                .map(|(col, f)| if col.is_null(r) { None } else { Some(f.value(r).to_string()) })
+                .collect()
+        })
+        .collect())
+}
+
+/// Quote an identifier for generated SQL.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Quote a string literal for generated SQL.
+pub fn quote_str(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}

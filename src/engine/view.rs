@@ -1,0 +1,124 @@
+//! The typed FOCUS view: `CostAndUsage` exposes each FOCUS column in its FOCUS type (Decimal as
+//! DOUBLE, Date/Time as TIMESTAMP, String/JSON as VARCHAR) plus `<Column>__raw`, its value as
+//! text. Also generates the row predicates behind the `type:` and `format:` rule shapes, which
+//! depend on how the file stores each column (text as written vs native Parquet types).
+
+use super::{quote_ident, SourceColumn, SOURCE_TABLE};
+use crate::catalog::Catalog;
+use crate::rules::{FocusType, ValueFormat};
+use datafusion::arrow::datatypes::DataType;
+
+/// Suffix of the text-as-written companion of every FOCUS column.
+pub const RAW_SUFFIX: &str = "__raw";
+
+pub fn raw_name(column: &str) -> String {
+    format!("{column}{RAW_SUFFIX}")
+}
+
+fn is_numeric(t: &DataType) -> bool {
+    t.is_numeric()
+}
+
+fn is_temporal(t: &DataType) -> bool {
+    matches!(t, DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64)
+}
+
+fn is_nested(t: &DataType) -> bool {
+    t.is_nested()
+}
+
+fn utc_timestamp(t: &DataType) -> bool {
+    match t {
+        DataType::Timestamp(_, None) => true,
+        DataType::Timestamp(_, Some(tz)) => matches!(tz.as_ref(), "UTC" | "utc" | "+00:00" | "Z" | "Etc/UTC"),
+        _ => false,
+    }
+}
+
+/// The SELECT that defines the typed view over the source table.
+pub fn view_sql(columns: &[SourceColumn], catalog: &Catalog) -> String {
+    let mut items = Vec::new();
+    for c in columns {
+        let q = quote_ident(&c.name);
+        let Some(def) = catalog.column(&c.name) else {
+            items.push(q);
+            continue;
+        };
+        let raw = quote_ident(&raw_name(&c.name));
+        let text = c.is_text();
+        let typed = match (def.ty, text) {
+            (FocusType::Decimal, true) => format!("TRY_CAST({q} AS DOUBLE)"),
+            (FocusType::Decimal, false) if is_numeric(&c.data_type) => format!("CAST({q} AS DOUBLE)"),
+            (FocusType::Decimal, false) => "CAST(NULL AS DOUBLE)".to_string(),
+            (FocusType::DateTime, true) => format!("TRY_CAST({q} AS TIMESTAMP)"),
+            (FocusType::DateTime, false) if is_temporal(&c.data_type) => format!("CAST({q} AS TIMESTAMP)"),
+            (FocusType::DateTime, false) => "CAST(NULL AS TIMESTAMP)".to_string(),
+            (FocusType::String | FocusType::Json, true) => format!("CAST({q} AS VARCHAR)"),
+            (FocusType::String | FocusType::Json, false) if is_nested(&c.data_type) => "CAST(NULL AS VARCHAR)".to_string(),
+            (FocusType::String | FocusType::Json, false) => format!("CAST({q} AS VARCHAR)"),
+        };
+        let raw_expr = if text {
+            format!("CAST({q} AS VARCHAR)")
+        } else if is_nested(&c.data_type) {
+            "CAST(NULL AS VARCHAR)".to_string()
+        } else {
+            format!("CAST({q} AS VARCHAR)")
+        };
+        items.push(format!("{typed} AS {q}"));
+        items.push(format!("{raw_expr} AS {raw}"));
+    }
+    format!("SELECT {} FROM {}", items.join(", "), quote_ident(SOURCE_TABLE))
+}
+
+/// The row predicate behind `type: T` for a column stored as `source`.
+pub fn type_predicate(column: &SourceColumn, ty: FocusType) -> String {
+    let raw = quote_ident(&raw_name(&column.name));
+    let fail_non_null = format!("{raw} IS NULL");
+    let t = &column.data_type;
+    if column.is_text() {
+        return match ty {
+            FocusType::Decimal => format!("focus_is_decimal({raw})"),
+            FocusType::DateTime => format!("focus_parses_datetime({raw})"),
+            FocusType::String => "TRUE".into(),
+            FocusType::Json => format!("focus_is_json({raw})"),
+        };
+    }
+    let ok = match ty {
+        FocusType::Decimal => is_numeric(t),
+        FocusType::DateTime => is_temporal(t),
+        FocusType::String => false,
+        FocusType::Json => matches!(t, DataType::Struct(_) | DataType::Map(_, _)),
+    };
+    if ok {
+        "TRUE".into()
+    } else {
+        fail_non_null
+    }
+}
+
+/// The row predicate behind `format: F` for a column stored as `source`.
+pub fn format_predicate(column: &SourceColumn, format: ValueFormat) -> String {
+    let raw = quote_ident(&raw_name(&column.name));
+    let t = &column.data_type;
+    if column.is_text() {
+        let f = match format {
+            ValueFormat::Numeric => "focus_is_numeric",
+            ValueFormat::DateTime => "focus_is_datetime",
+            ValueFormat::Currency => "focus_is_currency",
+            ValueFormat::Unit => "focus_is_unit",
+            ValueFormat::KeyValue => "focus_is_key_value",
+        };
+        return format!("{f}({raw})");
+    }
+    let ok = match format {
+        ValueFormat::Numeric => is_numeric(t),
+        ValueFormat::DateTime => utc_timestamp(t),
+        ValueFormat::Currency | ValueFormat::Unit => false,
+        ValueFormat::KeyValue => matches!(t, DataType::Map(_, _) | DataType::Struct(_)),
+    };
+    if ok {
+        "TRUE".into()
+    } else {
+        format!("{raw} IS NULL")
+    }
+}

@@ -1,0 +1,15 @@
+//! focus-sql: validate FinOps FOCUS cost-and-usage exports against the specification's
+//! requirements (rules as YAML + SQL run on DataFusion) and query them with SQL.
+
+pub mod catalog;
+pub mod cli;
+pub mod engine;
+pub mod input;
+pub mod lint;
+pub mod outcome;
+pub mod output;
+pub mod query;
+pub mod report;
+pub mod rules;
+pub mod ruletest;
+pub mod runner;

@@ -1,0 +1,66 @@
+//! What evaluating one rule produced: a status, a violation count, a reason, sample rows.
+
+use crate::engine::Sample;
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    Skip,
+    NeedsEvidence,
+    Error,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [Status::Pass, Status::Fail, Status::Skip, Status::NeedsEvidence, Status::Error];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Skip => "skip",
+            Status::NeedsEvidence => "needs_evidence",
+            Status::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    pub status: Status,
+    pub violations: u64,
+    /// Why a rule was skipped, needs evidence, or errored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// A few offending rows of a failing rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample: Option<Sample>,
+}
+
+impl Outcome {
+    pub fn pass() -> Outcome {
+        Outcome { status: Status::Pass, violations: 0, reason: None, sample: None }
+    }
+    pub fn fail(violations: u64, sample: Option<Sample>) -> Outcome {
+        Outcome { status: Status::Fail, violations, reason: None, sample }
+    }
+    pub fn with(status: Status, reason: impl Into<String>) -> Outcome {
+        Outcome { status, violations: 0, reason: Some(reason.into()), sample: None }
+    }
+    pub fn counted(violations: u64, sample: Option<Sample>) -> Outcome {
+        if violations == 0 {
+            Outcome::pass()
+        } else {
+            Outcome::fail(violations, sample)
+        }
+    }
+}

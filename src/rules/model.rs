@@ -1,0 +1,224 @@
+//! The rule model: one FOCUS requirement, its check and its examples, as typed values.
+//! Nothing here knows about DataFusion; the engine turns checks into queries.
+
+use serde::Serialize;
+use std::fmt;
+use std::path::PathBuf;
+
+/// The normative keyword of a requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Keyword {
+    #[serde(rename = "MUST")]
+    Must,
+    #[serde(rename = "MUST NOT")]
+    MustNot,
+    #[serde(rename = "SHOULD")]
+    Should,
+    #[serde(rename = "SHOULD NOT")]
+    ShouldNot,
+    #[serde(rename = "RECOMMENDED")]
+    Recommended,
+    #[serde(rename = "MAY")]
+    May,
+}
+
+impl Keyword {
+    pub const ALL: [Keyword; 6] = [
+        Keyword::Must,
+        Keyword::MustNot,
+        Keyword::Should,
+        Keyword::ShouldNot,
+        Keyword::Recommended,
+        Keyword::May,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Keyword::Must => "MUST",
+            Keyword::MustNot => "MUST NOT",
+            Keyword::Should => "SHOULD",
+            Keyword::ShouldNot => "SHOULD NOT",
+            Keyword::Recommended => "RECOMMENDED",
+            Keyword::May => "MAY",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Keyword> {
+        Keyword::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// MUST and MUST NOT: a failure makes the dataset non-conformant.
+    pub fn is_mandatory(self) -> bool {
+        matches!(self, Keyword::Must | Keyword::MustNot)
+    }
+}
+
+impl fmt::Display for Keyword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! word_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn parse(s: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+            pub fn expected() -> String {
+                Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+word_enum!(
+    /// What a requirement is about.
+    EntityType { Column => "column", Attribute => "attribute", Dataset => "dataset" }
+);
+word_enum!(
+    /// Static requirements hold row by row or on the schema; dynamic ones depend on context.
+    RuleType { Static => "static", Dynamic => "dynamic" }
+);
+word_enum!(
+    /// The requirements model's classification of a requirement.
+    Function {
+        Presence => "presence",
+        Type => "type",
+        Format => "format",
+        Nullability => "nullability",
+        Validation => "validation",
+        Composite => "composite",
+    }
+);
+word_enum!(
+    /// FOCUS data types of columns.
+    FocusType { Decimal => "decimal", String => "string", DateTime => "datetime", Json => "json" }
+);
+word_enum!(
+    /// FOCUS value-format attributes.
+    ValueFormat {
+        Numeric => "numeric",
+        DateTime => "datetime",
+        Currency => "currency",
+        Unit => "unit",
+        KeyValue => "key_value",
+    }
+);
+word_enum!(
+    /// What an example expects of its rule.
+    Expect { Pass => "pass", Fail => "fail" }
+);
+
+/// How a requirement is checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    /// A predicate that must not be FALSE on any row where `when` is TRUE.
+    Row { expr: String, when: Option<String> },
+    /// A query returning the offending rows.
+    Sql { query: String },
+    /// The column must be present in the dataset.
+    Present { column: String },
+    /// The column holds values of a FOCUS data type.
+    Type { column: String, ty: FocusType, when: Option<String> },
+    /// The column follows a FOCUS value format.
+    Format { column: String, format: ValueFormat, when: Option<String> },
+    /// All of these requirements hold.
+    AllOf(Vec<String>),
+    /// At least one of these requirements holds.
+    AnyOf(Vec<String>),
+    /// Needs evidence from outside the dataset; the text names it.
+    Evidence(String),
+    /// A permission no data can violate; the text says why.
+    Permission(String),
+}
+
+impl Check {
+    pub fn shape(&self) -> &'static str {
+        match self {
+            Check::Row { .. } => "row",
+            Check::Sql { .. } => "sql",
+            Check::Present { .. } => "present",
+            Check::Type { .. } => "type",
+            Check::Format { .. } => "format",
+            Check::AllOf(_) => "all_of",
+            Check::AnyOf(_) => "any_of",
+            Check::Evidence(_) => "evidence",
+            Check::Permission(_) => "permission",
+        }
+    }
+
+    /// Checks that look at the data and therefore need examples.
+    pub fn is_data_check(&self) -> bool {
+        matches!(
+            self,
+            Check::Row { .. } | Check::Sql { .. } | Check::Present { .. } | Check::Type { .. } | Check::Format { .. }
+        )
+    }
+
+    /// Ids of the children of a composite.
+    pub fn children(&self) -> &[String] {
+        match self {
+            Check::AllOf(ids) | Check::AnyOf(ids) => ids,
+            _ => &[],
+        }
+    }
+}
+
+/// One example dataset for a rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub expect: Expect,
+    pub note: Option<String>,
+    pub violations: Option<u64>,
+    /// Columns of the example dataset, in first-seen order.
+    pub columns: Vec<String>,
+    /// Cell values as written (None is NULL), aligned with `columns`.
+    pub rows: Vec<Vec<Option<String>>>,
+    /// Line of the example in its file.
+    pub line: usize,
+}
+
+/// Where a rule came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// Path as shown to users (relative to the rules root for embedded rules).
+    pub path: PathBuf,
+    /// 1-based line of the `check:` key.
+    pub check_line: usize,
+    pub embedded: bool,
+}
+
+/// One FOCUS requirement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub id: String,
+    pub focus_version: String,
+    pub entity: String,
+    pub entity_type: EntityType,
+    pub keyword: Keyword,
+    pub requirement: String,
+    pub rule_type: RuleType,
+    pub function: Function,
+    pub applicability: Vec<String>,
+    pub depends_on: Vec<String>,
+    pub note: Option<String>,
+    pub check: Check,
+    pub examples: Vec<Example>,
+    pub origin: Origin,
+}

@@ -1,0 +1,442 @@
+//! Evaluating a rule set on a dataset: applicability, skipping rules whose columns are absent,
+//! one fused scan for every row-level check, one query per set-level check, then composites and
+//! dependencies.
+
+use crate::engine::{guard, quote_ident, view, Dataset, Sample, SOURCE_TABLE};
+use crate::input::clean_error;
+use crate::outcome::{Outcome, Status};
+use crate::rules::{Check, Rule, RuleSet};
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::Int64Type;
+use futures::{StreamExt, TryStreamExt};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Which applicability criteria the data generator declares.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Applicability {
+    All,
+    #[default]
+    None,
+    Only(BTreeSet<String>),
+}
+
+impl Applicability {
+    pub fn parse(s: &str) -> Result<Applicability, String> {
+        match s.trim() {
+            "all" => Ok(Applicability::All),
+            "none" | "" => Ok(Applicability::None),
+            list => Ok(Applicability::Only(list.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect())),
+        }
+    }
+    pub fn declares(&self, criterion: &str) -> bool {
+        match self {
+            Applicability::All => true,
+            Applicability::None => false,
+            Applicability::Only(set) => set.contains(criterion),
+        }
+    }
+    pub fn describe(&self) -> String {
+        match self {
+            Applicability::All => "all".into(),
+            Applicability::None => "none".into(),
+            Applicability::Only(s) => s.iter().cloned().collect::<Vec<_>>().join(","),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub applicability: Applicability,
+    pub sample_rows: usize,
+    pub concurrency: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { applicability: Applicability::None, sample_rows: 5, concurrency: 2 }
+    }
+}
+
+/// The outcome of every rule, plus facts about the scan.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    pub outcomes: BTreeMap<String, Outcome>,
+    pub rows: u64,
+}
+
+/// A row-level check ready to fuse.
+#[derive(Debug, Clone)]
+struct RowCheck {
+    id: String,
+    /// TRUE exactly on offending rows.
+    violation: String,
+    /// Columns to show for offending rows.
+    show: Vec<String>,
+}
+
+/// Catalog columns a piece of SQL mentions (a `X__raw` mention counts as X).
+fn mentioned_columns(ds: &Dataset, sql: &str) -> BTreeSet<String> {
+    guard::words(sql)
+        .into_iter()
+        .map(|w| w.strip_suffix(view::RAW_SUFFIX).map(str::to_string).unwrap_or(w))
+        .filter(|w| ds.catalog.column(w).is_some())
+        .collect()
+}
+
+fn absent_reason(ds: &Dataset, cols: &BTreeSet<String>) -> Option<String> {
+    let missing: Vec<&str> = cols.iter().filter(|c| !ds.has_column(c)).map(|s| s.as_str()).collect();
+    match missing.as_slice() {
+        [] => None,
+        [one] => Some(format!("column {one} is not present")),
+        many => Some(format!("columns {} are not present", many.join(", "))),
+    }
+}
+
+fn violation_expr(pred: &str, when: Option<&str>) -> String {
+    match when {
+        Some(w) => format!("(({w}) IS TRUE AND ({pred}) IS FALSE)"),
+        None => format!("(({pred}) IS FALSE)"),
+    }
+}
+
+/// What a rule needs before its composite/dependency resolution.
+enum Plan {
+    Done(Outcome),
+    Row(RowCheck),
+    Sql(String),
+    Composite,
+}
+
+/// Decide how to evaluate one rule (no data is read here).
+fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions) -> Plan {
+    let missing: Vec<&str> = rule.applicability.iter().filter(|c| !opts.applicability.declares(c)).map(|s| s.as_str()).collect();
+    if !missing.is_empty() {
+        return Plan::Done(Outcome::with(Status::Skip, format!("not applicable: {} not declared", missing.join(", "))));
+    }
+    match &rule.check {
+        Check::Evidence(text) => Plan::Done(Outcome::with(Status::NeedsEvidence, text.clone())),
+        Check::Permission(text) => Plan::Done(Outcome::with(Status::Skip, format!("permission ({}): {text}", rule.keyword))),
+        Check::AllOf(_) | Check::AnyOf(_) => Plan::Composite,
+        Check::Present { column } => {
+            if ds.has_column(column) {
+                Plan::Done(Outcome::pass())
+            } else {
+                let mut o = Outcome::fail(1, None);
+                o.reason = Some(format!("column {column} is not present"));
+                Plan::Done(o)
+            }
+        }
+        Check::Row { expr, when } => {
+            for part in std::iter::once(expr).chain(when.iter()) {
+                if let Err(e) = guard::check_expr(part) {
+                    return Plan::Done(Outcome::with(Status::Error, e));
+                }
+            }
+            let cols = mentioned_columns(ds, &format!("{expr} {}", when.as_deref().unwrap_or("")));
+            if let Some(reason) = absent_reason(ds, &cols) {
+                return Plan::Done(Outcome::with(Status::Skip, reason));
+            }
+            Plan::Row(RowCheck { id: rule.id.clone(), violation: violation_expr(expr, when.as_deref()), show: cols.into_iter().collect() })
+        }
+        Check::Type { column, when, .. } | Check::Format { column, when, .. } => {
+            let Some(source) = ds.column(column) else {
+                return Plan::Done(Outcome::with(Status::Skip, format!("column {column} is not present")));
+            };
+            let pred = match &rule.check {
+                Check::Type { ty, .. } => view::type_predicate(source, *ty),
+                Check::Format { format, .. } => view::format_predicate(source, *format),
+                _ => unreachable!(),
+            };
+            let mut cols: BTreeSet<String> = BTreeSet::from([column.clone()]);
+            if let Some(w) = when {
+                if let Err(e) = guard::check_expr(w) {
+                    return Plan::Done(Outcome::with(Status::Error, e));
+                }
+                cols.extend(mentioned_columns(ds, w));
+                if let Some(reason) = absent_reason(ds, &cols) {
+                    return Plan::Done(Outcome::with(Status::Skip, reason));
+                }
+            }
+            let mut show: Vec<String> = vec![column.clone()];
+            show.extend(cols.into_iter().filter(|c| c != column));
+            Plan::Row(RowCheck { id: rule.id.clone(), violation: violation_expr(&pred, when.as_deref()), show })
+        }
+        Check::Sql { query } => {
+            if let Err(e) = guard::check_query(query) {
+                return Plan::Done(Outcome::with(Status::Error, e));
+            }
+            let cols = mentioned_columns(ds, query);
+            if let Some(reason) = absent_reason(ds, &cols) {
+                return Plan::Done(Outcome::with(Status::Skip, reason));
+            }
+            Plan::Sql(query.clone())
+        }
+    }
+}
+
+fn fused_sql(ds: &Dataset, checks: &[&RowCheck]) -> String {
+    let mut items = vec!["COUNT(*) AS n".to_string()];
+    for (i, c) in checks.iter().enumerate() {
+        items.push(format!("SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS c{i}", c.violation));
+    }
+    format!("SELECT {} FROM {}", items.join(", "), quote_ident(&ds.catalog.dataset))
+}
+
+fn sample_sql(ds: &Dataset, check: &RowCheck, limit: usize) -> String {
+    let cols: Vec<String> = check
+        .show
+        .iter()
+        .map(|c| {
+            if ds.catalog.column(c).is_some() {
+                format!("{} AS {}", quote_ident(&view::raw_name(c)), quote_ident(c))
+            } else {
+                quote_ident(c)
+            }
+        })
+        .collect();
+    let cols = if cols.is_empty() { "*".to_string() } else { cols.join(", ") };
+    format!("SELECT {cols} FROM {} WHERE {} LIMIT {limit}", quote_ident(&ds.catalog.dataset), check.violation)
+}
+
+/// Counts for fused checks: Ok(counts in order, row count) or the error of the fused scan.
+async fn run_fused(ds: &Dataset, checks: &[&RowCheck]) -> datafusion::common::Result<(Vec<u64>, u64)> {
+    let batches = ds.collect(&fused_sql(ds, checks)).await?;
+    let batch = batches.first().ok_or_else(|| datafusion::common::DataFusionError::Execution("aggregate returned no row".into()))?;
+    let get = |i: usize| -> u64 {
+        let col = batch.column(i);
+        let col = datafusion::arrow::compute::cast(col, &datafusion::arrow::datatypes::DataType::Int64).unwrap_or_else(|_| col.clone());
+        let a = col.as_primitive::<Int64Type>();
+        if a.is_null(0) {
+            0
+        } else {
+            a.value(0).max(0) as u64
+        }
+    };
+    let rows = get(0);
+    Ok(((0..checks.len()).map(|i| get(i + 1)).collect(), rows))
+}
+
+/// Why a fused scan failed: the input itself (unreadable rows), or one of the checks.
+async fn input_problem(ds: &Dataset) -> Option<String> {
+    let sql = format!("SELECT * FROM {}", quote_ident(SOURCE_TABLE));
+    let df = match ds.ctx.sql(&sql).await {
+        Ok(df) => df,
+        Err(e) => return Some(clean_error(&e.to_string())),
+    };
+    let mut stream = match df.execute_stream().await {
+        Ok(s) => s,
+        Err(e) => return Some(clean_error(&e.to_string())),
+    };
+    while let Some(b) = stream.next().await {
+        if let Err(e) = b {
+            return Some(clean_error(&e.to_string()));
+        }
+    }
+    None
+}
+
+/// The run could not proceed (the data cannot be read).
+#[derive(Debug, Clone)]
+pub struct RunError(pub String);
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Evaluate every rule of `set` on `ds`.
+pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunResult, RunError> {
+    let mut base: HashMap<String, Outcome> = HashMap::new();
+    let mut rows_checks: Vec<RowCheck> = Vec::new();
+    let mut sql_checks: Vec<(String, String)> = Vec::new();
+    for rule in &set.rules {
+        match plan_rule(rule, ds, opts) {
+            Plan::Done(o) => {
+                base.insert(rule.id.clone(), o);
+            }
+            Plan::Row(rc) => rows_checks.push(rc),
+            Plan::Sql(q) => sql_checks.push((rule.id.clone(), q)),
+            Plan::Composite => {}
+        }
+    }
+
+    // Plan the fused query; on a planning error, find the culprits and leave them out.
+    let mut fused: Vec<&RowCheck> = rows_checks.iter().collect();
+    if ds.plan(&fused_sql(ds, &fused)).await.is_err() {
+        let mut ok = Vec::new();
+        for c in fused {
+            match ds.plan(&fused_sql(ds, &[c])).await {
+                Ok(_) => ok.push(c),
+                Err(e) => {
+                    base.insert(c.id.clone(), Outcome::with(Status::Error, clean_error(&e.to_string())));
+                }
+            }
+        }
+        fused = ok;
+    }
+    let rows = match run_fused(ds, &fused).await {
+        Ok((counts, rows)) => {
+            for (c, n) in fused.iter().zip(counts) {
+                base.insert(c.id.clone(), Outcome::counted(n, None));
+            }
+            rows
+        }
+        Err(e) => {
+            if let Some(problem) = input_problem(ds).await {
+                return Err(RunError(format!("{}: cannot read the data: {problem}", ds.label)));
+            }
+            let _ = e;
+            // A check fails at run time: evaluate each on its own so the others still count.
+            let mut rows = 0;
+            for c in &fused {
+                match run_fused(ds, &[*c]).await {
+                    Ok((counts, n)) => {
+                        rows = n;
+                        base.insert(c.id.clone(), Outcome::counted(counts[0], None));
+                    }
+                    Err(e) => {
+                        base.insert(c.id.clone(), Outcome::with(Status::Error, clean_error(&e.to_string())));
+                    }
+                }
+            }
+            rows
+        }
+    };
+
+    // Sample rows of failing row checks.
+    if opts.sample_rows > 0 {
+        for c in &fused {
+            let failing = base.get(&c.id).is_some_and(|o| o.status == Status::Fail);
+            if failing {
+                if let Ok((_, sample)) = ds.count_and_sample(&sample_sql(ds, c, opts.sample_rows), opts.sample_rows).await {
+                    if let Some(o) = base.get_mut(&c.id) {
+                        o.sample = Some(sample);
+                    }
+                }
+            }
+        }
+    }
+
+    // Set-level checks, a few at a time.
+    let keep = opts.sample_rows;
+    let results: Vec<(String, Outcome)> = futures::stream::iter(sql_checks.into_iter().map(|(id, q)| async move {
+        let outcome = match ds.count_and_sample(&q, keep).await {
+            Ok((n, sample)) => Outcome::counted(n, if n > 0 && keep > 0 { Some(sample) } else { None }),
+            Err(e) => Outcome::with(Status::Error, clean_error(&e.to_string())),
+        };
+        Ok::<_, RunError>((id, outcome))
+    }))
+    .buffer_unordered(opts.concurrency.max(1))
+    .try_collect()
+    .await?;
+    base.extend(results);
+
+    let outcomes = resolve(set, base);
+    Ok(RunResult { outcomes, rows })
+}
+
+/// Combine composites from their children and apply `depends_on`.
+pub fn resolve(set: &RuleSet, mut base: HashMap<String, Outcome>) -> BTreeMap<String, Outcome> {
+    fn visit(set: &RuleSet, id: &str, base: &mut HashMap<String, Outcome>, done: &mut BTreeMap<String, Outcome>, stack: &mut Vec<String>) -> Outcome {
+        if let Some(o) = done.get(id) {
+            return o.clone();
+        }
+        let Some(rule) = set.get(id) else {
+            return Outcome::with(Status::Error, format!("unknown requirement {id}"));
+        };
+        if stack.iter().any(|s| s == id) {
+            return Outcome::with(Status::Error, format!("reference cycle through {id}"));
+        }
+        stack.push(id.to_string());
+        let mut outcome = match base.remove(id) {
+            Some(o) => o,
+            None => {
+                let children: Vec<(String, Outcome)> =
+                    rule.check.children().iter().map(|c| (c.clone(), visit(set, c, base, done, stack))).collect();
+                combine(&rule.check, &children)
+            }
+        };
+        // Applicability skips stand; otherwise a dependency that did not pass skips the rule.
+        let applicability_skip = outcome.status == Status::Skip && outcome.reason.as_deref().is_some_and(|r| r.starts_with("not applicable"));
+        if !applicability_skip {
+            for dep in &rule.depends_on {
+                let d = visit(set, dep, base, done, stack);
+                if d.status != Status::Pass {
+                    outcome = Outcome::with(Status::Skip, format!("depends on {dep}, which is {}", d.status));
+                    break;
+                }
+            }
+        }
+        stack.pop();
+        done.insert(id.to_string(), outcome.clone());
+        outcome
+    }
+    let mut done = BTreeMap::new();
+    for r in &set.rules {
+        let mut stack = Vec::new();
+        visit(set, &r.id, &mut base, &mut done, &mut stack);
+    }
+    done
+}
+
+fn combine(check: &Check, children: &[(String, Outcome)]) -> Outcome {
+    let with = |s: Status| children.iter().filter(|(_, o)| o.status == s).map(|(id, _)| id.as_str()).collect::<Vec<_>>();
+    let (fail, error, evidence, pass) = (with(Status::Fail), with(Status::Error), with(Status::NeedsEvidence), with(Status::Pass));
+    let list = |ids: &[&str]| ids.join(", ");
+    match check {
+        Check::AnyOf(_) => {
+            if !pass.is_empty() {
+                Outcome::pass()
+            } else if !evidence.is_empty() {
+                Outcome::with(Status::NeedsEvidence, format!("needs evidence for {}", list(&evidence)))
+            } else if !error.is_empty() {
+                Outcome::with(Status::Error, format!("errors in {}", list(&error)))
+            } else if !fail.is_empty() {
+                let mut o = Outcome::fail(fail.len() as u64, None);
+                o.reason = Some(format!("none passed; failing: {}", list(&fail)));
+                o
+            } else {
+                Outcome::with(Status::Skip, "every alternative was skipped")
+            }
+        }
+        _ => {
+            if !fail.is_empty() {
+                let mut o = Outcome::fail(fail.len() as u64, None);
+                o.reason = Some(format!("failing: {}", list(&fail)));
+                o
+            } else if !error.is_empty() {
+                Outcome::with(Status::Error, format!("errors in {}", list(&error)))
+            } else if !evidence.is_empty() {
+                Outcome::with(Status::NeedsEvidence, format!("needs evidence for {}", list(&evidence)))
+            } else if !pass.is_empty() {
+                Outcome::pass()
+            } else {
+                Outcome::with(Status::Skip, "every part was skipped")
+            }
+        }
+    }
+}
+
+/// Evaluate one rule alone on a (small) dataset: used by `rules test` for examples.
+pub async fn run_single(rule: &Rule, ds: &Dataset) -> Outcome {
+    let opts = RunOptions { applicability: Applicability::All, sample_rows: 5, concurrency: 1 };
+    match plan_rule(rule, ds, &opts) {
+        Plan::Done(o) => o,
+        Plan::Composite => Outcome::with(Status::Skip, "composite"),
+        Plan::Row(rc) => match run_fused(ds, &[&rc]).await {
+            Ok((counts, _)) => {
+                let mut o = Outcome::counted(counts[0], None);
+                if o.status == Status::Fail {
+                    o.sample = ds.count_and_sample(&sample_sql(ds, &rc, 5), 5).await.ok().map(|(_, s): (u64, Sample)| s);
+                }
+                o
+            }
+            Err(e) => Outcome::with(Status::Error, clean_error(&e.to_string())),
+        },
+        Plan::Sql(q) => match ds.count_and_sample(&q, 5).await {
+            Ok((n, s)) => Outcome::counted(n, Some(s)),
+            Err(e) => Outcome::with(Status::Error, clean_error(&e.to_string())),
+        },
+    }
+}
