@@ -114,7 +114,7 @@ impl Dataset {
     async fn register_view(&self) -> DfResult<()> {
         let sql = view::view_sql(&self.columns, &self.catalog);
         let df = self.ctx.sql(&sql).await?;
-        self.ctx.register_table(self.catalog.dataset.as_str(), df.into_view())?;
+        self.ctx.register_table(datafusion::common::TableReference::bare(self.catalog.dataset.as_str()), df.into_view())?;
         Ok(())
     }
 
