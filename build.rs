@@ -31,6 +31,14 @@ fn main() {
         code.push_str(&format!("    ({rel:?}, include_str!({:?})),\n", f.display().to_string()));
     }
     code.push_str("];\n");
+    // The bundled sample export is the template of `focus-sql synth`.
+    let sample = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("testdata").join("sample.csv");
+    println!("cargo:rerun-if-changed={}", sample.display());
+    if sample.is_file() {
+        code.push_str(&format!("/// testdata/sample.csv, the template of `focus-sql synth`.\npub static SAMPLE_CSV: &str = include_str!({:?});\n", sample.display().to_string()));
+    } else {
+        code.push_str("/// testdata/sample.csv was absent at build time.\npub static SAMPLE_CSV: &str = \"\";\n");
+    }
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded_rules.rs");
     fs::write(out, code).unwrap();
 }

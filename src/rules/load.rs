@@ -319,7 +319,7 @@ examples:
         assert_eq!(r.examples[0].rows, vec![vec![Some("1.50".to_string())]]);
         assert_eq!(r.examples[1].columns, vec!["X".to_string(), "Y".to_string()]);
         assert_eq!(r.examples[1].rows, vec![vec![None, Some("2".to_string())]]);
-        assert_eq!(r.examples[1].line, 15);
+        assert_eq!(r.examples[1].line, 14);
         assert_eq!(r.origin.check_line, 8);
     }
 

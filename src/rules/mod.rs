@@ -15,6 +15,11 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 }
 
+/// The bundled sample export (testdata/sample.csv) as embedded at build time; empty if absent.
+pub fn embedded_sample() -> &'static str {
+    embedded::SAMPLE_CSV
+}
+
 /// The FOCUS versions whose rules are embedded.
 pub fn embedded_versions() -> Vec<String> {
     let mut v: Vec<String> = embedded::EMBEDDED_RULES
