@@ -11,7 +11,7 @@ pub async fn lint(set: &RuleSet) -> Vec<String> {
 
     // Plan every check against an empty dataset that has every catalog column.
     let columns: Vec<String> = set.catalog.columns.iter().map(|c| c.name.clone()).collect();
-    match Dataset::from_text_rows(&columns, &[], &set.catalog).await {
+    match Dataset::from_text_rows(&columns, &[], &Default::default(), &set.catalog).await {
         Ok(ds) => {
             let _ = RunOptions { applicability: Applicability::All, ..RunOptions::default() };
             for r in &set.rules {

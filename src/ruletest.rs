@@ -33,7 +33,7 @@ pub struct TestSummary {
 async fn run_example(set: &RuleSet, rule: &Rule, index: usize) -> Option<ExampleFailure> {
     let ex = &rule.examples[index];
     let fail = |message: String| ExampleFailure { rule: rule.id.clone(), path: rule.origin.path.clone(), line: ex.line, index, message };
-    let ds = match Dataset::from_text_rows(&ex.columns, &ex.rows, &set.catalog).await {
+    let ds = match Dataset::from_text_rows(&ex.columns, &ex.rows, &ex.types, &set.catalog).await {
         Ok(ds) => ds,
         Err(e) => return Some(fail(format!("cannot build the example dataset: {e}"))),
     };

@@ -10,6 +10,10 @@ pub mod view;
 use crate::catalog::Catalog;
 use crate::input::{self, Input, InputError};
 use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::compute::{cast_with_options, CastOptions};
+use datafusion::arrow::datatypes::TimeUnit;
+use crate::rules::PhysicalType;
+use std::collections::BTreeMap;
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::common::Result as DfResult;
@@ -93,20 +97,43 @@ impl Dataset {
         Ok(ds)
     }
 
-    /// A dataset from literal text cells (rule examples): every column VARCHAR, as in a CSV.
-    pub async fn from_text_rows(columns: &[String], rows: &[Vec<Option<String>>], catalog: &Catalog) -> DfResult<Dataset> {
+    /// A dataset from literal text cells (rule examples): every column VARCHAR, as in a CSV,
+    /// except those `types` stores natively (as a Parquet file would).
+    pub async fn from_text_rows(
+        columns: &[String],
+        rows: &[Vec<Option<String>>],
+        types: &BTreeMap<String, PhysicalType>,
+        catalog: &Catalog,
+    ) -> DfResult<Dataset> {
         let opts = EngineOptions { memory_limit: 64 << 20, target_partitions: 1 };
         let ctx = session(&opts)?;
-        let fields: Vec<Field> = columns.iter().map(|c| Field::new(c, DataType::Utf8, true)).collect();
+        let mut fields = Vec::new();
+        let mut arrays: Vec<ArrayRef> = Vec::new();
+        for (i, c) in columns.iter().enumerate() {
+            let text: ArrayRef = Arc::new(rows.iter().map(|r| r[i].clone()).collect::<StringArray>());
+            let ty = match types.get(c) {
+                None | Some(PhysicalType::String) => DataType::Utf8,
+                Some(PhysicalType::Double) => DataType::Float64,
+                Some(PhysicalType::Int64) => DataType::Int64,
+                Some(PhysicalType::Boolean) => DataType::Boolean,
+                Some(PhysicalType::Timestamp) => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            };
+            let array = if ty == DataType::Utf8 {
+                text
+            } else {
+                let strict = CastOptions { safe: false, ..Default::default() };
+                cast_with_options(&text, &ty, &strict)?
+            };
+            fields.push(Field::new(c, ty, true));
+            arrays.push(array);
+        }
         let schema = Arc::new(Schema::new(fields));
-        let arrays: Vec<ArrayRef> = (0..columns.len())
-            .map(|i| Arc::new(rows.iter().map(|r| r[i].clone()).collect::<StringArray>()) as ArrayRef)
-            .collect();
         let batch = if columns.is_empty() { RecordBatch::new_empty(schema.clone()) } else { RecordBatch::try_new(schema.clone(), arrays)? };
-        let table = MemTable::try_new(schema, vec![vec![batch]])?;
+        let table = MemTable::try_new(schema.clone(), vec![vec![batch]])?;
         ctx.register_table(SOURCE_TABLE, Arc::new(table))?;
-        let columns = columns.iter().map(|c| SourceColumn { name: c.clone(), data_type: DataType::Utf8 }).collect();
-        let ds = Dataset { ctx, columns, catalog: catalog.clone(), label: "example".into(), format: "csv".into() };
+        let columns = schema.fields().iter().map(|f| SourceColumn { name: f.name().clone(), data_type: f.data_type().clone() }).collect();
+        let format = if types.is_empty() { "csv" } else { "parquet" };
+        let ds = Dataset { ctx, columns, catalog: catalog.clone(), label: "example".into(), format: format.into() };
         ds.register_view().await?;
         Ok(ds)
     }

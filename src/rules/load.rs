@@ -75,6 +75,8 @@ struct RawExample {
     #[serde(default)]
     columns: Vec<String>,
     #[serde(default)]
+    types: BTreeMap<String, String>,
+    #[serde(default)]
     rows: Vec<serde_yaml::Mapping>,
 }
 
@@ -172,6 +174,13 @@ pub fn parse_rule(text: &str, display_path: &Path, version: &str, embedded: bool
         if ex.violations == Some(0) {
             return Err(err(Some(line), "a fail example needs at least one violation; use expect: pass".into()));
         }
+        let mut types = BTreeMap::new();
+        for (col, t) in &ex.types {
+            let ty = PhysicalType::parse(t).ok_or_else(|| {
+                err(Some(line), format!("column {col}: unknown physical type `{t}`, expected one of string, double, int64, boolean, timestamp"))
+            })?;
+            types.insert(col.clone(), ty);
+        }
         let mut columns: Vec<String> = ex.columns.clone();
         let mut maps: Vec<BTreeMap<String, Option<String>>> = Vec::new();
         for row in &ex.rows {
@@ -193,7 +202,10 @@ pub fn parse_rule(text: &str, display_path: &Path, version: &str, embedded: bool
             .into_iter()
             .map(|m| columns.iter().map(|c| m.get(c).cloned().flatten()).collect())
             .collect();
-        examples.push(Example { expect, note: ex.note, violations: ex.violations, columns, rows, line });
+        if let Some(col) = types.keys().find(|c| !columns.contains(c)) {
+            return Err(err(Some(line), format!("`types` names {col}, which is not a column of this example")));
+        }
+        examples.push(Example { expect, note: ex.note, violations: ex.violations, columns, types, rows, line });
     }
 
     Ok(Rule {

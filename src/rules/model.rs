@@ -2,6 +2,7 @@
 //! Nothing here knows about DataFusion; the engine turns checks into queries.
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -188,6 +189,8 @@ pub struct Example {
     pub violations: Option<u64>,
     /// Columns of the example dataset, in first-seen order.
     pub columns: Vec<String>,
+    /// Physical storage of some columns (as a Parquet file would hold them); the rest are text.
+    pub types: BTreeMap<String, PhysicalType>,
     /// Cell values as written (None is NULL), aligned with `columns`.
     pub rows: Vec<Vec<Option<String>>>,
     /// Line of the example in its file.
@@ -221,4 +224,27 @@ pub struct Rule {
     pub check: Check,
     pub examples: Vec<Example>,
     pub origin: Origin,
+}
+
+/// How an example column is stored, for checks that depend on the file's physical types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhysicalType {
+    String,
+    Double,
+    Int64,
+    Boolean,
+    Timestamp,
+}
+
+impl PhysicalType {
+    pub fn parse(s: &str) -> Option<PhysicalType> {
+        Some(match s {
+            "string" => PhysicalType::String,
+            "double" => PhysicalType::Double,
+            "int64" => PhysicalType::Int64,
+            "boolean" => PhysicalType::Boolean,
+            "timestamp" => PhysicalType::Timestamp,
+            _ => return None,
+        })
+    }
 }
