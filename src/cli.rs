@@ -340,7 +340,10 @@ fn show_rule(r: &crate::rules::Rule) -> String {
     let _ = writeln!(s, "source:      {}", r.origin.path.display());
     let _ = writeln!(s, "check ({}):", r.check.shape());
     match &r.check {
-        Check::Row { expr, when } => {
+        Check::Row { expr, when, each } => {
+            if !each.is_empty() {
+                let _ = writeln!(s, "  for each of: {}", each.join(", "));
+            }
             if let Some(w) = when {
                 let _ = writeln!(s, "  when: {w}");
             }

@@ -17,7 +17,15 @@ pub async fn lint(set: &RuleSet) -> Vec<String> {
             for r in &set.rules {
                 let at = format!("{}:{}: {}", r.origin.path.display(), r.origin.check_line, r.id);
                 let sql = match &r.check {
-                    Check::Row { expr, when } => {
+                    Check::Row { expr, when, each } => {
+                        let first = each.first().map(String::as_str).unwrap_or("");
+                        let expr = &expr.replace(crate::rules::COLUMN_PLACEHOLDER, first);
+                        let when = &when.as_ref().map(|w| w.replace(crate::rules::COLUMN_PLACEHOLDER, first));
+                        for c in each {
+                            if set.catalog.column(c).is_none() && !c.starts_with("x_") {
+                                problems.push(format!("{at}: for_each names {c}, which is not a FOCUS {} column", set.version));
+                            }
+                        }
                         for part in std::iter::once(expr).chain(when.iter()) {
                             if let Err(e) = crate::engine::guard::check_expr(part) {
                                 problems.push(format!("{at}: {e}"));

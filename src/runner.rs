@@ -5,7 +5,7 @@
 use crate::engine::{guard, quote_ident, view, Dataset, Sample, SOURCE_TABLE};
 use crate::input::clean_error;
 use crate::outcome::{Outcome, Status};
-use crate::rules::{Check, Rule, RuleSet};
+use crate::rules::{Check, Rule, RuleSet, COLUMN_PLACEHOLDER};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::Int64Type;
 use futures::{StreamExt, TryStreamExt};
@@ -126,7 +126,31 @@ fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions) -> Plan {
                 Plan::Done(o)
             }
         }
-        Check::Row { expr, when } => {
+        Check::Row { expr, when, each } if !each.is_empty() => {
+            let present: Vec<&String> = each.iter().filter(|c| ds.has_column(c)).collect();
+            if present.is_empty() {
+                return Plan::Done(Outcome::with(Status::Skip, format!("none of {} is present", each.join(", "))));
+            }
+            let mut parts = Vec::new();
+            let mut show: BTreeSet<String> = BTreeSet::new();
+            for c in present {
+                let e = expr.replace(COLUMN_PLACEHOLDER, c);
+                let w = when.as_ref().map(|w| w.replace(COLUMN_PLACEHOLDER, c));
+                for part in std::iter::once(&e).chain(w.iter()) {
+                    if let Err(err) = guard::check_expr(part) {
+                        return Plan::Done(Outcome::with(Status::Error, err));
+                    }
+                }
+                let cols = mentioned_columns(ds, &format!("{e} {}", w.as_deref().unwrap_or("")));
+                if let Some(reason) = absent_reason(ds, &cols) {
+                    return Plan::Done(Outcome::with(Status::Skip, reason));
+                }
+                show.extend(cols);
+                parts.push(violation_expr(&e, w.as_deref()));
+            }
+            Plan::Row(RowCheck { id: rule.id.clone(), violation: format!("({})", parts.join(" OR ")), show: show.into_iter().collect() })
+        }
+        Check::Row { expr, when, .. } => {
             for part in std::iter::once(expr).chain(when.iter()) {
                 if let Err(e) = guard::check_expr(part) {
                     return Plan::Done(Outcome::with(Status::Error, e));

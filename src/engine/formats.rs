@@ -265,6 +265,20 @@ pub fn is_key_value(s: &str) -> bool {
     }
 }
 
+/// TRUE when the text is a JSON object naming some key twice.
+pub fn has_duplicate_keys(s: &str) -> bool {
+    object_members(s).is_some_and(|members| {
+        let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+        keys.sort_unstable();
+        keys.windows(2).any(|w| w[0] == w[1])
+    })
+}
+
+/// TRUE when the text is a JSON object with an object or array as some value.
+pub fn has_nested_value(s: &str) -> bool {
+    object_members(s).is_some_and(|members| members.iter().any(|(_, v)| matches!(v, Value::Object(_) | Value::Array(_))))
+}
+
 pub fn json_type(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -289,6 +303,15 @@ pub fn approx_eq(a: f64, b: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_value_problems_are_told_apart() {
+        assert!(has_duplicate_keys(r#"{"a":1,"a":2}"#));
+        assert!(!has_duplicate_keys(r#"{"a":1,"b":{"a":2}}"#));
+        assert!(has_nested_value(r#"{"a":[1]}"#));
+        assert!(!has_nested_value(r#"{"a":1,"a":null}"#));
+        assert!(!has_duplicate_keys("[1,1]") && !has_nested_value("[[1]]"));
+    }
 
     #[test]
     fn numeric_format_follows_the_spec_examples() {

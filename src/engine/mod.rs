@@ -27,6 +27,8 @@ use std::sync::Arc;
 
 /// Name of the raw source table (columns as read from the files).
 pub const SOURCE_TABLE: &str = "focus_source";
+/// The table of the dataset's column names, for rules about the columns themselves.
+pub const COLUMNS_TABLE: &str = "DatasetColumns";
 
 /// Engine settings shared by every command.
 #[derive(Debug, Clone)]
@@ -142,6 +144,20 @@ impl Dataset {
         let sql = view::view_sql(&self.columns, &self.catalog);
         let df = self.ctx.sql(&sql).await?;
         self.ctx.register_table(datafusion::common::TableReference::bare(self.catalog.dataset.as_str()), df.into_view())?;
+        // DatasetColumns(name, position, is_focus): one row per source column, in file order.
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("name", DataType::Utf8, false),
+            Field::new("position", DataType::Int64, false),
+            Field::new("is_focus", DataType::Boolean, false),
+        ]));
+        let names: ArrayRef = Arc::new(self.columns.iter().map(|c| Some(c.name.as_str())).collect::<StringArray>());
+        let positions: ArrayRef = Arc::new((1..=self.columns.len() as i64).collect::<datafusion::arrow::array::Int64Array>());
+        let focus: ArrayRef = Arc::new(
+            self.columns.iter().map(|c| Some(self.catalog.column(&c.name).is_some())).collect::<datafusion::arrow::array::BooleanArray>(),
+        );
+        let batch = RecordBatch::try_new(schema.clone(), vec![names, positions, focus])?;
+        let table = MemTable::try_new(schema, vec![vec![batch]])?;
+        self.ctx.register_table(datafusion::common::TableReference::bare(COLUMNS_TABLE), Arc::new(table))?;
         Ok(())
     }
 

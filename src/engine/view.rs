@@ -59,6 +59,9 @@ pub fn view_sql(columns: &[SourceColumn], catalog: &Catalog) -> String {
         };
         let raw_expr = if text {
             format!("CAST({q} AS VARCHAR)")
+        } else if is_temporal(&c.data_type) {
+            // Native date/times are instants: show them in the FOCUS form, in UTC.
+            format!("to_char(CAST({q} AS TIMESTAMP), '%Y-%m-%dT%H:%M:%SZ')")
         } else if is_nested(&c.data_type) {
             "CAST(NULL AS VARCHAR)".to_string()
         } else {

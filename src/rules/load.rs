@@ -52,6 +52,7 @@ struct RawRule {
 struct RawCheck {
     row: Option<String>,
     when: Option<String>,
+    for_each: Option<Vec<String>>,
     sql: Option<String>,
     present: Option<String>,
     #[serde(rename = "type")]
@@ -262,9 +263,21 @@ fn build_check(raw: RawCheck, entity: &str) -> Result<Check, String> {
             Ok(s.trim().to_string())
         }
     };
+    if raw.for_each.is_some() && shape != "row" {
+        return Err(format!("`for_each` applies to row checks, not to `{shape}`"));
+    }
+    let each = raw.for_each.clone().unwrap_or_default();
+    if let Some(e) = &raw.for_each {
+        if e.is_empty() {
+            return Err("`for_each` lists no column".into());
+        }
+        if !raw.row.as_deref().unwrap_or("").contains(COLUMN_PLACEHOLDER) {
+            return Err(format!("a `for_each` row check writes {COLUMN_PLACEHOLDER} where each column goes"));
+        }
+    }
     let column = raw.column.clone().unwrap_or_else(|| entity.to_string());
     Ok(match shape {
-        "row" => Check::Row { expr: nonempty(raw.row.unwrap(), "row")?, when: raw.when.map(|w| w.trim().to_string()) },
+        "row" => Check::Row { expr: nonempty(raw.row.unwrap(), "row")?, when: raw.when.map(|w| w.trim().to_string()), each },
         "sql" => Check::Sql { query: nonempty(raw.sql.unwrap(), "sql")?.trim_end_matches(';').to_string() },
         "present" => Check::Present { column: nonempty(raw.present.unwrap(), "present")? },
         "type" => {
@@ -326,7 +339,7 @@ examples:
     fn parses_a_rule_with_examples() {
         let r = parse(GOOD).unwrap();
         assert_eq!(r.keyword, Keyword::MustNot);
-        assert_eq!(r.check, Check::Row { expr: "X IS NOT NULL".into(), when: None });
+        assert_eq!(r.check, Check::Row { expr: "X IS NOT NULL".into(), when: None, each: vec![] });
         assert_eq!(r.examples.len(), 2);
         assert_eq!(r.examples[0].rows, vec![vec![Some("1.50".to_string())]]);
         assert_eq!(r.examples[1].columns, vec!["X".to_string(), "Y".to_string()]);

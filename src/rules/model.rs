@@ -130,7 +130,9 @@ word_enum!(
 #[derive(Debug, Clone, PartialEq)]
 pub enum Check {
     /// A predicate that must not be FALSE on any row where `when` is TRUE.
-    Row { expr: String, when: Option<String> },
+    /// With `each`, the predicate is written for the placeholder `{column}` and applies to each
+    /// listed column that is present (a row violates when any of them does).
+    Row { expr: String, when: Option<String>, each: Vec<String> },
     /// A query returning the offending rows.
     Sql { query: String },
     /// The column must be present in the dataset.
@@ -148,6 +150,9 @@ pub enum Check {
     /// A permission no data can violate; the text says why.
     Permission(String),
 }
+
+/// The placeholder a `for_each` row check writes in place of the column name.
+pub const COLUMN_PLACEHOLDER: &str = "{column}";
 
 impl Check {
     pub fn shape(&self) -> &'static str {
