@@ -376,8 +376,22 @@ pub fn resolve(set: &RuleSet, mut base: HashMap<String, Outcome>) -> BTreeMap<St
         let mut outcome = match base.remove(id) {
             Some(o) => o,
             None => {
-                let children: Vec<(String, Outcome)> =
-                    rule.check.children().iter().map(|c| (c.clone(), visit(set, c, base, done, stack))).collect();
+                let children: Vec<(String, Outcome)> = rule
+                    .check
+                    .children()
+                    .iter()
+                    .map(|c| {
+                        let o = visit(set, c, base, done, stack);
+                        // A SHOULD/MAY part cannot make a MUST requirement fail or wait on evidence:
+                        // the scorecard reports it under its own keyword.
+                        let advisory = set.get(c).is_some_and(|r| !r.keyword.is_mandatory());
+                        if rule.keyword.is_mandatory() && advisory && o.status != Status::Pass {
+                            (c.clone(), Outcome::with(Status::Skip, format!("advisory part ({})", o.status)))
+                        } else {
+                            (c.clone(), o)
+                        }
+                    })
+                    .collect();
                 combine(&rule.check, &children)
             }
         };
