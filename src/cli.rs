@@ -249,7 +249,14 @@ async fn validate(args: ValidateArgs) -> Result<Code> {
     if rule_errors > 0 {
         eprintln!("focus-sql: {rule_errors} rule file(s) could not be loaded (see above)");
     }
-    Ok(if report.summary.conformant { 0 } else { 1 })
+    // A failed MUST is a finding (1); otherwise a verdict with unloadable rules is incomplete (2).
+    Ok(if !report.summary.conformant {
+        1
+    } else if rule_errors > 0 {
+        2
+    } else {
+        0
+    })
 }
 
 async fn rules(cmd: RulesCommand) -> Result<Code> {

@@ -400,7 +400,7 @@ pub fn resolve(set: &RuleSet, mut base: HashMap<String, Outcome>) -> BTreeMap<St
         if !applicability_skip {
             for dep in &rule.depends_on {
                 let d = visit(set, dep, base, done, stack);
-                if !matches!(d.status, Status::Pass | Status::NeedsEvidence) {
+                if matches!(d.status, Status::Skip | Status::Error) {
                     outcome = Outcome::with(Status::Skip, format!("depends on {dep}, which is {}", d.status));
                     break;
                 }

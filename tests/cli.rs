@@ -1,0 +1,305 @@
+//! End-to-end tests that drive the real `focus-sql` binary on the bundled data.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_focus-sql"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn testdata(rel: &str) -> String {
+    root().join("testdata").join(rel).display().to_string()
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("focus-sql runs")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(o)))
+}
+
+fn rule<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["rules"].as_array().unwrap().iter().find(|r| r["id"] == id).unwrap_or_else(|| panic!("{id} not in report"))
+}
+
+/// A scratch directory under the target dir, fresh for each test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Quote-aware split of one CSV record (the sample has no embedded newlines).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', true) => quoted = false,
+            ('"', false) => quoted = true,
+            (',', false) => out.push(std::mem::take(&mut cur)),
+            (c, _) => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn sample_records() -> (Vec<String>, Vec<Vec<String>>) {
+    let text = fs::read_to_string(testdata("sample.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = csv_fields(lines.next().unwrap());
+    let rows = lines.map(csv_fields).collect();
+    (header, rows)
+}
+
+#[test]
+fn the_bundled_sample_conforms() {
+    let o = run(&["validate", "--applicability", "all", &testdata("sample.csv")]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("MUST NOT") && out.contains("needs evidence"), "{out}");
+    assert!(out.contains("result: no MUST or MUST NOT requirement failed"), "{out}");
+}
+
+#[test]
+fn json_report_covers_every_requirement_with_known_statuses() {
+    let o = run(&["validate", "--applicability", "all", "--format", "json", &testdata("sample.csv")]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&o);
+    let rules = r["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 621);
+    let (header, rows) = sample_records();
+    assert_eq!(r["dataset"]["rows"].as_u64().unwrap() as usize, rows.len());
+    assert_eq!(r["dataset"]["columns"].as_u64().unwrap() as usize, header.len());
+    for x in rules {
+        let status = x["status"].as_str().unwrap();
+        assert!(["pass", "fail", "skip", "needs_evidence", "error"].contains(&status), "{x}");
+        assert!(x["keyword"].is_string() && x["violations"].is_u64(), "{x}");
+        assert_ne!(status, "fail", "false alarm on the conformant sample: {x}");
+        assert_ne!(status, "error", "{x}");
+    }
+    // A requirement that needs outside evidence is never reported as passed.
+    assert_eq!(rule(&r, "BilledCost-C-007-M")["status"], "needs_evidence");
+    let totals = &r["summary"]["totals"];
+    let sum: u64 = ["pass", "fail", "skip", "needs_evidence", "error"].iter().map(|k| totals[*k].as_u64().unwrap()).sum();
+    assert_eq!(sum, 621);
+    assert_eq!(r["summary"]["conformant"], true);
+}
+
+#[test]
+fn without_declarations_conditional_features_are_skipped_and_said_so() {
+    let o = run(&["validate", "--format", "json", &testdata("sample.csv")]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&o);
+    let cd = rule(&r, "CommitmentDiscountId-C-000-C");
+    assert_eq!(cd["status"], "skip");
+    assert!(cd["reason"].as_str().unwrap().contains("COMMITMENT_DISCOUNT_SUPPORTED"), "{cd}");
+}
+
+#[test]
+fn a_missing_mandatory_column_fails_its_presence_rule() {
+    let o = run(&["validate", "--format", "json", &testdata("broken/missing-billedcost.csv")]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let r = json(&o);
+    let presence = rule(&r, "CostAndUsage-D-006-M");
+    assert_eq!(presence["status"], "fail");
+    assert!(presence["reason"].as_str().unwrap().contains("BilledCost"));
+    // Rules on the absent column are skipped with that reason, not failed a second time.
+    let nullability = rule(&r, "BilledCost-C-003-M");
+    assert_eq!(nullability["status"], "skip");
+    assert!(nullability["reason"].as_str().unwrap().contains("BilledCost"), "{nullability}");
+    assert_eq!(r["summary"]["conformant"], false);
+}
+
+#[test]
+fn bad_values_are_reported_with_the_offending_rows() {
+    let o = run(&["validate", "--applicability", "all", "--format", "json", &testdata("broken/bad-values.csv")]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let r = json(&o);
+    for (id, n) in [
+        ("BilledCost-C-002-M", 1),
+        ("NumericFormat-A-009-M", 1),
+        ("ChargeCategory-C-003-M", 1),
+        ("ChargePeriodEnd-C-004-M", 1),
+        ("ListCost-C-009-C", 1),
+    ] {
+        let x = rule(&r, id);
+        assert_eq!(x["status"], "fail", "{x}");
+        assert_eq!(x["violations"], n, "{x}");
+    }
+    let sample = serde_json::to_string(&rule(&r, "BilledCost-C-002-M")["sample"]).unwrap();
+    assert!(sample.contains("1,234.5"), "offending value shown: {sample}");
+    let sample = serde_json::to_string(&rule(&r, "ChargeCategory-C-003-M")["sample"]).unwrap();
+    assert!(sample.contains("usage"), "{sample}");
+
+    let table = stdout(&run(&["validate", "--applicability", "all", &testdata("broken/bad-values.csv")]));
+    assert!(table.contains("ChargeCategory-C-003-M") && table.contains("usage"), "{table}");
+}
+
+#[test]
+fn junit_has_one_case_per_requirement() {
+    let o = run(&["validate", "--format", "junit", &testdata("broken/bad-values.csv")]);
+    assert_eq!(code(&o), 1);
+    let xml = stdout(&o);
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 621);
+    assert!(xml.contains("<failure"), "failing rules are JUnit failures");
+}
+
+#[test]
+fn unreadable_inputs_are_clear_errors() {
+    let dir = scratch("unreadable");
+    let missing = dir.join("nope.csv");
+    let empty = dir.join("empty.csv");
+    fs::write(&empty, "").unwrap();
+    let ragged = dir.join("ragged.csv");
+    fs::write(&ragged, "BilledCost,ChargeCategory\n1,Usage\n2,Usage,extra\n").unwrap();
+    let latin1 = dir.join("latin1.csv");
+    fs::write(&latin1, b"ChargeDescription,BilledCost\ncaf\xe9,1\n").unwrap();
+    for (path, words) in [(&missing, "nope.csv"), (&empty, "empty.csv"), (&ragged, "ragged.csv"), (&latin1, "latin1.csv")] {
+        let o = run(&["validate", path.to_str().unwrap()]);
+        assert_eq!(code(&o), 2, "{}: {}{}", path.display(), stdout(&o), stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains(words), "error names the file: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let o = run(&["validate", ragged.to_str().unwrap()]);
+    assert!(stderr(&o).contains("line 3"), "ragged row located: {}", stderr(&o));
+}
+
+#[test]
+fn output_is_written_whole_and_never_over_an_input() {
+    let dir = scratch("output");
+    let input = dir.join("export.csv");
+    fs::copy(testdata("sample.csv"), &input).unwrap();
+    let before = fs::read(&input).unwrap();
+
+    let report = dir.join("report.json");
+    let o = run(&["validate", "--format", "json", "-o", report.to_str().unwrap(), input.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let written: serde_json::Value = serde_json::from_slice(&fs::read(&report).unwrap()).unwrap();
+    assert_eq!(written["rules"].as_array().unwrap().len(), 621);
+    assert!(stdout(&o).is_empty());
+
+    let o = run(&["validate", "-o", input.to_str().unwrap(), input.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("input"), "{}", stderr(&o));
+    assert_eq!(fs::read(&input).unwrap(), before, "input untouched");
+    let leftovers: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
+}
+
+fn write_rule(dir: &Path, id: &str, body: &str) {
+    let folder = dir.join("focus-1.2").join(id.split('-').next().unwrap());
+    fs::create_dir_all(&folder).unwrap();
+    fs::write(folder.join(format!("{id}.yaml")), body).unwrap();
+}
+
+const HEAD: &str = "entity: BilledCost\nentity_type: column\nrequirement: test\ntype: static\nfunction: validation\n";
+
+#[test]
+fn broken_rules_are_located_and_the_run_goes_on() {
+    let dir = scratch("rules");
+    write_rule(&dir, "BilledCost-C-003-M", &format!("id: BilledCost-C-003-M\n{HEAD}keyword: MUST NOT\nseverity: high\ncheck:\n  row: BilledCost IS NOT NULL\n"));
+    write_rule(&dir, "BilledCost-C-004-M", &format!("id: BilledCost-C-004-M\n{HEAD}keyword: MUST\ncheck:\n  sql: SELECT NoSuchColumn FROM CostAndUsage\n"));
+    write_rule(&dir, "BilledCost-C-002-M", &format!("id: BilledCost-C-002-M\n{HEAD}keyword: MUST\ncheck:\n  sql: DROP TABLE CostAndUsage\n"));
+    write_rule(&dir, "BilledCost-C-001-M", &format!("id: BilledCost-C-001-M\n{HEAD}keyword: MUST\ncheck:\n  sql: COPY (SELECT 1) TO '/tmp/x.csv'\n"));
+    let o = run(&["validate", "--format", "json", "--rules", dir.to_str().unwrap(), &testdata("sample.csv")]);
+    assert_eq!(code(&o), 2, "an incomplete verdict is not a pass: {}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("BilledCost-C-003-M.yaml:8:") && err.contains("severity"), "file and line named: {err}");
+    let r = json(&o);
+    let sql_error = rule(&r, "BilledCost-C-004-M");
+    assert_eq!(sql_error["status"], "error");
+    assert!(sql_error["reason"].as_str().unwrap().contains("NoSuchColumn"), "{sql_error}");
+    for id in ["BilledCost-C-002-M", "BilledCost-C-001-M"] {
+        let x = rule(&r, id);
+        assert_eq!(x["status"], "error", "{x}");
+        assert!(x["reason"].as_str().unwrap().contains("read-only"), "{x}");
+    }
+    // Everything else still ran.
+    assert_eq!(rule(&r, "ChargeCategory-C-003-M")["status"], "pass");
+
+    let o = run(&["rules", "lint", "--rules", dir.to_str().unwrap()]);
+    assert_ne!(code(&o), 0);
+}
+
+#[test]
+fn query_answers_from_the_typed_view() {
+    let (header, rows) = sample_records();
+    let cat = header.iter().position(|h| h == "ChargeCategory").unwrap();
+    let cost = header.iter().position(|h| h == "BilledCost").unwrap();
+    let mut expected: std::collections::BTreeMap<String, f64> = Default::default();
+    for r in &rows {
+        *expected.entry(r[cat].clone()).or_default() += r[cost].parse::<f64>().unwrap();
+    }
+    let o = run(&[
+        "query",
+        &testdata("sample.csv"),
+        "--format",
+        "csv",
+        "-c",
+        "SELECT ChargeCategory, SUM(BilledCost) AS billed FROM CostAndUsage GROUP BY ChargeCategory ORDER BY ChargeCategory",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("ChargeCategory,billed"));
+    let got: Vec<(String, f64)> = lines
+        .map(|l| {
+            let (k, v) = l.split_once(',').unwrap();
+            (k.to_string(), v.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(got.len(), expected.len());
+    for (k, v) in got {
+        assert!((expected[&k] - v).abs() < 1e-9, "{k}: {v} vs {}", expected[&k]);
+    }
+}
+
+#[test]
+fn query_is_read_only() {
+    for sql in ["CREATE TABLE t AS SELECT 1", "DROP VIEW CostAndUsage", "COPY (SELECT 1) TO 'out.csv'", "INSERT INTO CostAndUsage VALUES (1)"] {
+        let o = run(&["query", &testdata("sample.csv"), "-c", sql]);
+        assert_eq!(code(&o), 2, "{sql}: {}", stdout(&o));
+        assert!(!stderr(&o).is_empty());
+    }
+}
+
+#[test]
+fn rules_show_and_test() {
+    let o = run(&["rules", "show", "CommitmentDiscountStatus-C-005-M"]);
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(out.contains("MUST be one of the allowed values") && out.contains("'Used', 'Unused'"), "{out}");
+    let o = run(&["rules", "test", "ChargeCategory"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let o = run(&["rules", "show", "NoSuch-C-000-M"]);
+    assert_ne!(code(&o), 0);
+}
