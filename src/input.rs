@@ -272,6 +272,11 @@ fn check_csv_headers(files: &[PathBuf], format: InputFormat) -> Result<Vec<Strin
     Ok(header.unwrap().0)
 }
 
+/// Total size of the input files in bytes.
+pub fn total_bytes(input: &Input) -> u64 {
+    input.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum()
+}
+
 /// Register the input as table `name` and return its schema.
 pub async fn register(ctx: &SessionContext, name: &str, input: &Input) -> Result<SchemaRef, InputError> {
     let first = &input.files[0];

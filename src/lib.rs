@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod convert;
 pub mod engine;
 pub mod input;
 pub mod lint;
@@ -13,3 +14,4 @@ pub mod report;
 pub mod rules;
 pub mod ruletest;
 pub mod runner;
+pub mod synth;

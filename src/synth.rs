@@ -4,14 +4,14 @@
 
 use crate::engine::{format_rows, Dataset, EngineOptions};
 use crate::input::{self, InputFormat};
-use crate::rules::Catalog;
+use crate::catalog::Catalog;
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Columns whose values are made distinct per replica (consistently, so that per-resource
 /// consistency requirements still hold).
-const PER_REPLICA: &[&str] = &["ResourceId", "ResourceName"];
+const PER_REPLICA: &[&str] = &["ResourceId", "ResourceName", "CommitmentDiscountId"];
 
 /// How many distinct replicas of each resource at most (keeps the cardinality realistic).
 const RESOURCE_CARDINALITY: u64 = 50_000;

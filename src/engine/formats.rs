@@ -265,6 +265,13 @@ pub fn is_key_value(s: &str) -> bool {
     }
 }
 
+/// TRUE for an empty or blank string, or a placeholder written in place of a null
+/// ("N/A", "NA", "Not Applicable", "NULL", "None", "-"; any case, surrounding blanks ignored).
+pub fn is_null_placeholder(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty() || ["n/a", "na", "not applicable", "null", "none", "-"].iter().any(|p| t.eq_ignore_ascii_case(p))
+}
+
 /// TRUE when the text is a JSON object naming some key twice.
 pub fn has_duplicate_keys(s: &str) -> bool {
     object_members(s).is_some_and(|members| {
@@ -303,6 +310,16 @@ pub fn approx_eq(a: f64, b: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn null_placeholders() {
+        for p in ["", "  ", "N/A", "not applicable", " NULL ", "None", "-"] {
+            assert!(is_null_placeholder(p), "{p:?}");
+        }
+        for v in ["Nancy", "-5", "Usage", "NAS"] {
+            assert!(!is_null_placeholder(v), "{v:?}");
+        }
+    }
 
     #[test]
     fn key_value_problems_are_told_apart() {

@@ -161,6 +161,7 @@ pub fn all() -> Vec<ScalarUDF> {
         udf("focus_is_json", Kind::Pred(formats::is_json)),
         udf("focus_is_json_object", Kind::Pred(formats::is_json_object)),
         udf("focus_is_key_value", Kind::Pred(formats::is_key_value)),
+        udf("focus_is_null_placeholder", Kind::Pred(formats::is_null_placeholder)),
         udf("focus_json_has_duplicate_keys", Kind::Pred(formats::has_duplicate_keys)),
         udf("focus_json_has_nested_value", Kind::Pred(formats::has_nested_value)),
         udf("focus_json_keys", Kind::JsonKeys),

@@ -23,6 +23,18 @@ pub fn check_query(sql: &str) -> Result<(), String> {
     }
 }
 
+/// For `query`: a read-only query, or EXPLAIN [ANALYZE] of one (to see the plan a query gets).
+pub fn check_user_query(sql: &str) -> Result<(), String> {
+    let statements = Parser::parse_sql(&GenericDialect {}, sql).map_err(|e| format!("SQL does not parse: {e}"))?;
+    if let [Statement::Explain { statement, .. }] = statements.as_slice() {
+        return match statement.as_ref() {
+            Statement::Query(_) => Ok(()),
+            other => Err(format!("EXPLAIN is allowed for queries only, found: {}", first_words(&other.to_string()))),
+        };
+    }
+    check_query(sql)
+}
+
 /// Accept exactly one SQL expression (for `row:` and `when:`).
 pub fn check_expr(expr: &str) -> Result<(), String> {
     let dialect = GenericDialect {};
@@ -56,6 +68,14 @@ pub fn words(sql: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn explain_is_for_queries_only() {
+        assert!(check_user_query("EXPLAIN SELECT 1").is_ok());
+        assert!(check_user_query("EXPLAIN ANALYZE SELECT 1").is_ok());
+        assert!(check_user_query("EXPLAIN DROP TABLE t").is_err());
+        assert!(check_query("EXPLAIN SELECT 1").is_err(), "rules stay plain queries");
+    }
 
     #[test]
     fn only_queries_pass() {

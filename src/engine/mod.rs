@@ -8,7 +8,7 @@ pub mod guard;
 pub mod view;
 
 use crate::catalog::Catalog;
-use crate::input::{self, Input, InputError};
+use crate::input::{self, Input, InputError, InputFormat};
 use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
 use datafusion::arrow::compute::{cast_with_options, CastOptions};
 use datafusion::arrow::datatypes::TimeUnit;
@@ -85,16 +85,52 @@ pub struct Dataset {
     /// What the user called it (paths), for reports.
     pub label: String,
     pub format: String,
+    /// The columnar copy of a large CSV input (deleted when the dataset is dropped).
+    _staged: Option<tempfile::TempPath>,
+}
+
+/// CSV inputs at least this large are parsed once into a temporary Parquet file, so that the
+/// checks that need their own scan (GROUP BY rules) do not parse the text again.
+const STAGE_MIN_BYTES: u64 = 16 << 20;
+
+/// Copy the registered source (all text columns, as read) to a temporary Parquet file and
+/// register that in its place. Values are unchanged: text stays text, empty fields stay NULL.
+async fn stage(ctx: &SessionContext) -> DfResult<(tempfile::TempPath, datafusion::arrow::datatypes::SchemaRef)> {
+    let tmp = tempfile::Builder::new()
+        .prefix("focus-sql-stage-")
+        .suffix(".parquet")
+        .tempfile()
+        .map_err(|e| datafusion::common::DataFusionError::External(Box::new(e)))?
+        .into_temp_path();
+    let mut parquet = datafusion::config::TableParquetOptions::default();
+    parquet.global.max_row_group_size = 128 * 1024;
+    parquet.global.compression = Some("lz4_raw".into());
+    let path = tmp.display().to_string();
+    ctx.table(SOURCE_TABLE)
+        .await?
+        .write_parquet(&path, datafusion::dataframe::DataFrameWriteOptions::new().with_single_file_output(true), Some(parquet))
+        .await?;
+    ctx.deregister_table(SOURCE_TABLE)?;
+    ctx.register_parquet(SOURCE_TABLE, &path, datafusion::prelude::ParquetReadOptions::default()).await?;
+    let schema = ctx.table(SOURCE_TABLE).await?.schema().inner().clone();
+    Ok((tmp, schema))
 }
 
 impl Dataset {
     /// Register files as a dataset.
     pub async fn open(input: &Input, catalog: &Catalog, opts: &EngineOptions) -> Result<Dataset, InputError> {
         let ctx = session(opts).map_err(|e| InputError { path: input.files[0].clone(), message: e.to_string() })?;
-        let schema = input::register(&ctx, SOURCE_TABLE, input).await?;
+        let mut schema = input::register(&ctx, SOURCE_TABLE, input).await?;
+        let staged = if matches!(input.format, InputFormat::Csv | InputFormat::CsvGz) && input::total_bytes(input) >= STAGE_MIN_BYTES {
+            let (path, staged_schema) = stage(&ctx).await.map_err(|e| InputError { path: input.files[0].clone(), message: input::clean_error(&e.to_string()) })?;
+            schema = staged_schema;
+            Some(path)
+        } else {
+            None
+        };
         let columns = schema.fields().iter().map(|f| SourceColumn { name: f.name().clone(), data_type: f.data_type().clone() }).collect();
         let label = input.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ");
-        let ds = Dataset { ctx, columns, catalog: catalog.clone(), label, format: input.format.as_str().to_string() };
+        let ds = Dataset { ctx, columns, catalog: catalog.clone(), label, format: input.format.as_str().to_string(), _staged: staged };
         ds.register_view().await.map_err(|e| InputError { path: input.files[0].clone(), message: input::clean_error(&e.to_string()) })?;
         Ok(ds)
     }
@@ -135,7 +171,7 @@ impl Dataset {
         ctx.register_table(SOURCE_TABLE, Arc::new(table))?;
         let columns = schema.fields().iter().map(|f| SourceColumn { name: f.name().clone(), data_type: f.data_type().clone() }).collect();
         let format = if types.is_empty() { "csv" } else { "parquet" };
-        let ds = Dataset { ctx, columns, catalog: catalog.clone(), label: "example".into(), format: format.into() };
+        let ds = Dataset { ctx, columns, catalog: catalog.clone(), label: "example".into(), format: format.into(), _staged: None };
         ds.register_view().await?;
         Ok(ds)
     }
