@@ -303,3 +303,43 @@ fn rules_show_and_test() {
     let o = run(&["rules", "show", "NoSuch-C-000-M"]);
     assert_ne!(code(&o), 0);
 }
+
+fn statuses(report: &serde_json::Value) -> Vec<(String, String, u64)> {
+    report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap().to_string(), r["status"].as_str().unwrap().to_string(), r["violations"].as_u64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn parquet_copy_gets_the_same_verdicts_as_the_csv() {
+    let dir = scratch("parquet");
+    let pq = dir.join("sample.parquet");
+    let o = run(&["convert", &testdata("sample.csv"), "-o", pq.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let csv = json(&run(&["validate", "--applicability", "all", "--format", "json", &testdata("sample.csv")]));
+    let parquet = json(&run(&["validate", "--applicability", "all", "--format", "json", pq.to_str().unwrap()]));
+    assert_eq!(parquet["dataset"]["format"], "parquet");
+    assert_eq!(statuses(&csv), statuses(&parquet));
+    // And the broken variant fails the same requirements in both formats.
+    let bad_pq = dir.join("bad.parquet");
+    assert_eq!(code(&run(&["convert", &testdata("broken/bad-values.csv"), "-o", bad_pq.to_str().unwrap()])), 0);
+    let bad = json(&run(&["validate", "--applicability", "all", "--format", "json", bad_pq.to_str().unwrap()]));
+    assert_eq!(rule(&bad, "ChargeCategory-C-003-M")["status"], "fail");
+    assert_eq!(rule(&bad, "ChargePeriodEnd-C-004-M")["status"], "fail");
+}
+
+#[test]
+fn a_large_synthetic_csv_is_staged_once_and_still_conforms() {
+    let dir = scratch("large");
+    let csv = dir.join("big.csv");
+    let o = run(&["synth", "--rows", "40000", "-o", csv.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(fs::metadata(&csv).unwrap().len() > 16 << 20, "large enough to be staged");
+    let r = json(&run(&["validate", "--applicability", "all", "--format", "json", csv.to_str().unwrap()]));
+    assert_eq!(r["dataset"]["rows"], 40000);
+    assert_eq!(r["summary"]["conformant"], true, "{}", serde_json::to_string(&r["summary"]).unwrap());
+    assert_eq!(r["summary"]["totals"]["fail"], 0);
+}
