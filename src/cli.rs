@@ -180,6 +180,15 @@ pub enum RulesCommand {
         #[command(flatten)]
         source: RuleSource,
     },
+    /// Compare the rules with a requirements-model JSON: ids missing on either side, keyword
+    /// and text changes (exit 1 when they differ)
+    Sync {
+        /// The FOCUS requirements model (JSON with a `ModelRules` object)
+        #[arg(long, value_name = "FILE.json")]
+        model: PathBuf,
+        #[command(flatten)]
+        source: RuleSource,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -374,6 +383,19 @@ async fn rules(cmd: RulesCommand) -> Result<Code> {
             }
             println!("{} rules, {} load error(s), {} problem(s)", set.rules.len(), errors, problems.len());
             Ok(if errors + problems.len() == 0 { 0 } else { 1 })
+        }
+        RulesCommand::Sync { model, source } => {
+            let (set, errors) = load_rules(&source)?;
+            let model = crate::sync::read_model(&model)?;
+            let drift = crate::sync::compare(&set, &model);
+            output::write_output(None, |w| crate::sync::render(&drift, w))?;
+            Ok(if errors > 0 {
+                2
+            } else if drift.is_empty() {
+                0
+            } else {
+                1
+            })
         }
     }
 }

@@ -14,4 +14,5 @@ pub mod report;
 pub mod rules;
 pub mod ruletest;
 pub mod runner;
+pub mod sync;
 pub mod synth;
