@@ -291,7 +291,11 @@ pub async fn register(ctx: &SessionContext, name: &str, input: &Input) -> Result
     let (format, ext): (Arc<dyn FileFormat>, &str) = match input.format {
         InputFormat::Csv => (Arc::new(CsvFormat::default().with_has_header(true)), ""),
         InputFormat::CsvGz => (
-            Arc::new(CsvFormat::default().with_has_header(true).with_file_compression_type(FileCompressionType::GZIP)),
+            Arc::new(
+                CsvFormat::default()
+                    .with_has_header(true)
+                    .with_file_compression_type(FileCompressionType::GZIP),
+            ),
             "",
         ),
         InputFormat::Parquet => (Arc::new(ParquetFormat::default()), ""),

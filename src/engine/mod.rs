@@ -177,7 +177,7 @@ impl Dataset {
     }
 
     async fn register_view(&self) -> DfResult<()> {
-        let sql = view::view_sql(&self.columns, &self.catalog);
+        let sql = view::view_sql(&self.columns, &self.catalog, self.format.starts_with("csv"));
         let df = self.ctx.sql(&sql).await?;
         self.ctx.register_table(datafusion::common::TableReference::bare(self.catalog.dataset.as_str()), df.into_view())?;
         // DatasetColumns(name, position, is_focus): one row per source column, in file order.

@@ -36,12 +36,21 @@ fn utc_timestamp(t: &DataType) -> bool {
 }
 
 /// The SELECT that defines the typed view over the source table.
-pub fn view_sql(columns: &[SourceColumn], catalog: &Catalog) -> String {
+///
+/// With `csv_null_word`, a text cell that is exactly the word NULL (any case) is NULL: CSV has no
+/// null of its own and exporters (and the FOCUS spec's own examples) write one so. Placeholders
+/// such as "N/A" stay text, for NullHandling-A-002-M to report.
+pub fn view_sql(columns: &[SourceColumn], catalog: &Catalog, csv_null_word: bool) -> String {
     let mut items = Vec::new();
     for c in columns {
-        let q = quote_ident(&c.name);
+        let name = quote_ident(&c.name);
+        let q = if csv_null_word && c.is_text() {
+            format!("(CASE WHEN length({name}) = 4 AND lower({name}) = 'null' THEN NULL ELSE {name} END)")
+        } else {
+            name.clone()
+        };
         let Some(def) = catalog.column(&c.name) else {
-            items.push(q);
+            items.push(format!("{q} AS {name}"));
             continue;
         };
         let raw = quote_ident(&raw_name(&c.name));
@@ -67,7 +76,7 @@ pub fn view_sql(columns: &[SourceColumn], catalog: &Catalog) -> String {
         } else {
             format!("CAST({q} AS VARCHAR)")
         };
-        items.push(format!("{typed} AS {q}"));
+        items.push(format!("{typed} AS {name}"));
         items.push(format!("{raw_expr} AS {raw}"));
     }
     format!("SELECT {} FROM {}", items.join(", "), quote_ident(SOURCE_TABLE))
