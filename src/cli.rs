@@ -417,6 +417,9 @@ fn show_rule(r: &crate::rules::Rule) -> String {
     }
     let _ = writeln!(s, "source:      {}", r.origin.path.display());
     let _ = writeln!(s, "check ({}):", r.check.shape());
+    if let Some(e) = &r.screen {
+        let _ = writeln!(s, "  (a screen: when it finds no violation, evidence is still needed: {e})");
+    }
     match &r.check {
         Check::Row { expr, when, each } => {
             if !each.is_empty() {

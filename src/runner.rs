@@ -356,6 +356,15 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
     .await?;
     base.extend(results);
 
+    // A screen that found nothing still needs its evidence.
+    for r in &set.rules {
+        if let (Some(text), Some(o)) = (&r.screen, base.get_mut(&r.id)) {
+            if o.status == Status::Pass {
+                *o = Outcome::with(Status::NeedsEvidence, format!("no violation found in the data; still needed: {text}"));
+            }
+        }
+    }
+
     let outcomes = resolve(set, base);
     Ok(RunResult { outcomes, rows })
 }

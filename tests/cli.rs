@@ -343,3 +343,23 @@ fn a_large_synthetic_csv_is_staged_once_and_still_conforms() {
     assert_eq!(r["summary"]["conformant"], true, "{}", serde_json::to_string(&r["summary"]).unwrap());
     assert_eq!(r["summary"]["totals"]["fail"], 0);
 }
+
+#[test]
+fn a_screen_fails_on_visible_violations_and_otherwise_asks_for_evidence() {
+    let clean = json(&run(&["validate", "--format", "json", &testdata("sample.csv")]));
+    let x = rule(&clean, "BillingCurrency-C-005-M");
+    assert_eq!(x["status"], "needs_evidence", "{x}");
+    assert!(x["reason"].as_str().unwrap().contains("invoice"), "{x}");
+
+    // Two currencies on one invoice: visible in the data.
+    let text = fs::read_to_string(testdata("sample.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[2] = lines[2].replacen(",USD,", ",EUR,", 1);
+    let dir = scratch("screen");
+    let path = dir.join("two-currencies.csv");
+    fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let r = json(&run(&["validate", "--format", "json", path.to_str().unwrap()]));
+    let x = rule(&r, "BillingCurrency-C-005-M");
+    assert_eq!(x["status"], "fail", "{x}");
+    assert_eq!(x["violations"], 1);
+}

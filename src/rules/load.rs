@@ -161,7 +161,7 @@ pub fn parse_rule(text: &str, display_path: &Path, version: &str, embedded: bool
     })?;
 
     let check_line = key_line("check").unwrap_or(1);
-    let check = build_check(raw.check, &raw.entity).map_err(|m| err(Some(check_line), m))?;
+    let (check, screen) = build_check(raw.check, &raw.entity).map_err(|m| err(Some(check_line), m))?;
 
     let lines = example_lines(text);
     let mut examples = Vec::new();
@@ -222,12 +222,28 @@ pub fn parse_rule(text: &str, display_path: &Path, version: &str, embedded: bool
         depends_on: raw.depends_on,
         note: raw.note.map(|n| n.trim().to_string()),
         check,
+        screen,
         examples,
         origin: Origin { path: display_path.to_path_buf(), check_line, embedded },
     })
 }
 
-fn build_check(raw: RawCheck, entity: &str) -> Result<Check, String> {
+/// The check, and for a screen (`row`/`sql` with `evidence`) the evidence still needed when the
+/// data shows no violation.
+fn build_check(mut raw: RawCheck, entity: &str) -> Result<(Check, Option<String>), String> {
+    let screen = if raw.evidence.is_some() && (raw.row.is_some() || raw.sql.is_some()) {
+        let text = raw.evidence.take().unwrap_or_default();
+        if text.trim().is_empty() {
+            return Err("`evidence` is empty".into());
+        }
+        Some(text.trim().to_string())
+    } else {
+        None
+    };
+    build_shape(raw, entity).map(|c| (c, screen))
+}
+
+fn build_shape(raw: RawCheck, entity: &str) -> Result<Check, String> {
     let shapes: Vec<&str> = [
         ("row", raw.row.is_some()),
         ("sql", raw.sql.is_some()),

@@ -227,6 +227,9 @@ pub struct Rule {
     pub depends_on: Vec<String>,
     pub note: Option<String>,
     pub check: Check,
+    /// A screen: the data check can show a violation, but passing it is not enough. When it finds
+    /// none, the outcome is `needs_evidence` with this text.
+    pub screen: Option<String>,
     pub examples: Vec<Example>,
     pub origin: Origin,
 }
