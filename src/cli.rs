@@ -293,9 +293,18 @@ async fn validate(args: ValidateArgs) -> Result<Code> {
     if let Some(out) = &args.output {
         output::check_not_input(out, &input.files)?;
     }
+    let timing = std::env::var_os("FOCUS_SQL_TIMING").is_some();
+    let started = std::time::Instant::now();
     let ds = Dataset::open(&input, &set.catalog, &args.engine.options()).await.map_err(|e| anyhow!("{e}"))?;
+    if timing {
+        eprintln!("timing: opening the input: {:.2?}", started.elapsed());
+    }
     let opts = RunOptions { applicability: applicability.clone(), sample_rows: args.sample_rows, concurrency: 2 };
+    let started = std::time::Instant::now();
     let result = runner::run(&set, &ds, &opts).await.map_err(|e| anyhow!("{e}"))?;
+    if timing {
+        eprintln!("timing: evaluating the rules: {:.2?}", started.elapsed());
+    }
     let info = DatasetInfo {
         paths: input.files.iter().map(|p| p.display().to_string()).collect(),
         format: input.format.as_str().to_string(),

@@ -93,9 +93,12 @@ fn absent_reason(ds: &Dataset, cols: &BTreeSet<String>) -> Option<String> {
 }
 
 fn violation_expr(pred: &str, when: Option<&str>) -> String {
+    // Three-valued logic does the work: a NULL `when` or `pred` makes the whole expression NULL,
+    // which CASE WHEN and WHERE treat as "not a violation". (No IS TRUE / IS FALSE: DataFusion 55
+    // disagrees with itself about their nullability once common subexpressions are extracted.)
     match when {
-        Some(w) => format!("(({w}) IS TRUE AND ({pred}) IS FALSE)"),
-        None => format!("(({pred}) IS FALSE)"),
+        Some(w) => format!("(({w}) AND NOT ({pred}))"),
+        None => format!("(NOT ({pred}))"),
     }
 }
 
@@ -271,6 +274,8 @@ impl std::fmt::Display for RunError {
 
 /// Evaluate every rule of `set` on `ds`.
 pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunResult, RunError> {
+    let timing = std::env::var_os("FOCUS_SQL_TIMING").is_some();
+    let planning_rules = std::time::Instant::now();
     let mut base: HashMap<String, Outcome> = HashMap::new();
     let mut rows_checks: Vec<RowCheck> = Vec::new();
     let mut sql_checks: Vec<(String, String)> = Vec::new();
@@ -285,9 +290,17 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
         }
     }
 
+    if timing {
+        eprintln!("timing: planning each rule: {:.2?}", planning_rules.elapsed());
+    }
     // Plan the fused query; on a planning error, find the culprits and leave them out.
+    let planning = std::time::Instant::now();
     let mut fused: Vec<&RowCheck> = rows_checks.iter().collect();
-    if ds.plan(&fused_sql(ds, &fused)).await.is_err() {
+    let fused_plan = ds.plan(&fused_sql(ds, &fused)).await;
+    if timing {
+        eprintln!("timing: planning the fused query: {:.2?}", planning.elapsed());
+    }
+    if fused_plan.is_err() {
         let mut ok = Vec::new();
         for c in fused {
             match ds.plan(&fused_sql(ds, &[c])).await {
@@ -299,7 +312,12 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
         }
         fused = ok;
     }
-    let rows = match run_fused(ds, &fused).await {
+    let started = std::time::Instant::now();
+    let fused_result = run_fused(ds, &fused).await;
+    if timing {
+        eprintln!("timing: fused scan of {} row checks: {:.2?}", fused.len(), started.elapsed());
+    }
+    let rows = match fused_result {
         Ok((counts, rows)) => {
             for (c, n) in fused.iter().zip(counts) {
                 base.insert(c.id.clone(), Outcome::counted(n, None));
@@ -310,7 +328,9 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
             if let Some(problem) = input_problem(ds).await {
                 return Err(RunError(format!("{}: cannot read the data: {problem}", ds.label)));
             }
-            let _ = e;
+            if timing {
+                eprintln!("timing: the fused scan failed ({e}); evaluating {} checks one by one", fused.len());
+            }
             // A check fails at run time: evaluate each on its own so the others still count.
             let mut rows = 0;
             for c in &fused {
@@ -328,6 +348,9 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
         }
     };
 
+    if timing {
+        eprintln!("timing: after the fused scan: {:.2?}", planning_rules.elapsed());
+    }
     // Sample rows of failing row checks.
     if opts.sample_rows > 0 {
         for c in &fused {
@@ -342,10 +365,18 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
         }
     }
 
+    if timing {
+        eprintln!("timing: after sampling: {:.2?}", planning_rules.elapsed());
+    }
     // Set-level checks, a few at a time.
     let keep = opts.sample_rows;
     let results: Vec<(String, Outcome)> = futures::stream::iter(sql_checks.into_iter().map(|(id, q)| async move {
-        let outcome = match ds.count_and_sample(&q, keep).await {
+        let started = std::time::Instant::now();
+        let result = ds.count_and_sample(&q, keep).await;
+        if timing {
+            eprintln!("timing: {id}: {:.2?}", started.elapsed());
+        }
+        let outcome = match result {
             Ok((n, sample)) => Outcome::counted(n, if n > 0 && keep > 0 { Some(sample) } else { None }),
             Err(e) => Outcome::with(Status::Error, clean_error(&e.to_string())),
         };
@@ -365,7 +396,13 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
         }
     }
 
+    if timing {
+        eprintln!("timing: after the set-level checks: {:.2?}", planning_rules.elapsed());
+    }
     let outcomes = resolve(set, base);
+    if timing {
+        eprintln!("timing: after resolving composites: {:.2?}", planning_rules.elapsed());
+    }
     Ok(RunResult { outcomes, rows })
 }
 

@@ -363,3 +363,16 @@ fn a_screen_fails_on_visible_violations_and_otherwise_asks_for_evidence() {
     assert_eq!(x["status"], "fail", "{x}");
     assert_eq!(x["violations"], 1);
 }
+
+#[test]
+fn all_row_checks_run_in_one_fused_scan() {
+    let o = bin()
+        .args(["validate", "--applicability", "all", &testdata("sample.csv")])
+        .env("FOCUS_SQL_TIMING", "1")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0);
+    let err = stderr(&o);
+    assert!(err.contains("timing: fused scan of"), "{err}");
+    assert!(!err.contains("fused scan failed"), "the fused scan fell back to one scan per check:\n{err}");
+}
