@@ -31,6 +31,20 @@ fn main() {
         code.push_str(&format!("    ({rel:?}, include_str!({:?})),\n", f.display().to_string()));
     }
     code.push_str("];\n");
+    // The saved queries of queries/, for `focus-sql queries` and `query --saved`.
+    let qdir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("queries");
+    println!("cargo:rerun-if-changed={}", qdir.display());
+    let mut queries: Vec<PathBuf> = fs::read_dir(&qdir)
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "sql")).collect())
+        .unwrap_or_default();
+    queries.sort();
+    code.push_str("/// (file stem, contents) of every saved query in queries/.\npub static EMBEDDED_QUERIES: &[(&str, &str)] = &[\n");
+    for q in &queries {
+        println!("cargo:rerun-if-changed={}", q.display());
+        let stem = q.file_stem().unwrap().to_string_lossy().to_string();
+        code.push_str(&format!("    ({stem:?}, include_str!({:?})),\n", q.display().to_string()));
+    }
+    code.push_str("];\n");
     // The bundled sample export is the template of `focus-sql synth`.
     let sample = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("testdata").join("sample.csv");
     println!("cargo:rerun-if-changed={}", sample.display());

@@ -34,12 +34,32 @@ pub enum Command {
     /// Run SQL over an export (the typed table is CostAndUsage)
     #[command(after_help = EXIT_CODES)]
     Query(QueryArgs),
+    /// The library of saved FinOps queries (queries/*.sql)
+    #[command(subcommand)]
+    Queries(QueriesCommand),
     /// Convert an export to a typed Parquet file (FOCUS types; custom columns kept)
     #[command(after_help = EXIT_CODES)]
     Convert(ConvertArgs),
     /// Write a synthetic conformant export of N rows (for benchmarks), replicating a template
     #[command(after_help = EXIT_CODES)]
     Synth(SynthArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum QueriesCommand {
+    /// List the saved queries with their parameters
+    List {
+        /// Add or override saved queries from this directory
+        #[arg(long, value_name = "DIR")]
+        queries: Option<PathBuf>,
+    },
+    /// Show a saved query: title, description, parameters and SQL
+    Show {
+        name: String,
+        /// Add or override saved queries from this directory
+        #[arg(long, value_name = "DIR")]
+        queries: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -202,9 +222,21 @@ pub struct QueryArgs {
     /// File of SQL to run
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
-    /// Output format: table, csv, json, ndjson
-    #[arg(long, default_value = "table")]
-    pub format: String,
+    /// Run a saved query (see `focus-sql queries list`)
+    #[arg(long, value_name = "NAME")]
+    pub saved: Option<String>,
+    /// A saved query's parameter, NAME=VALUE (repeatable)
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Add or override saved queries from this directory
+    #[arg(long, value_name = "DIR")]
+    pub queries: Option<PathBuf>,
+    /// Also register another export as table NAME (repeatable), e.g. --table prev=2026-04/
+    #[arg(long = "table", value_name = "NAME=PATH")]
+    pub tables: Vec<String>,
+    /// Output format (parquet needs --output)
+    #[arg(long, value_enum, default_value_t = crate::query::QueryFormat::Table)]
+    pub format: crate::query::QueryFormat,
     /// Write the result to this file (atomically) instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -247,6 +279,7 @@ async fn run(cli: Cli) -> Result<Code> {
         Command::Validate(args) => validate(args).await,
         Command::Rules(cmd) => rules(cmd).await,
         Command::Query(args) => query(args).await,
+        Command::Queries(cmd) => queries(cmd),
         Command::Convert(args) => {
             let (set, _) = load_rules(&args.source)?;
             if crate::input::InputFormat::of(&args.output) != Some(crate::input::InputFormat::Parquet) {
@@ -484,32 +517,106 @@ fn show_rule(r: &crate::rules::Rule) -> String {
     s
 }
 
+fn queries(cmd: QueriesCommand) -> Result<Code> {
+    match cmd {
+        QueriesCommand::List { queries } => {
+            let all = crate::saved::load(queries.as_deref())?;
+            let mut t = comfy_table::Table::new();
+            t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(["name", "title", "parameters", "description"]);
+            for q in &all {
+                t.add_row([q.name.clone(), q.title.clone(), q.param_list(), q.description.clone()]);
+            }
+            println!("{t}");
+            Ok(0)
+        }
+        QueriesCommand::Show { name, queries } => {
+            let all = crate::saved::load(queries.as_deref())?;
+            let q = crate::saved::find(&all, &name)?;
+            println!("{}: {}\n{}\nparameters: {}\n\n{}", q.name, q.title, q.description, q.param_list(), q.sql);
+            Ok(0)
+        }
+    }
+}
+
+/// The SQL `query` was given, or None for the interactive shell.
+fn query_sql(args: &QueryArgs) -> Result<Option<String>> {
+    let given = [args.command.is_some(), args.file.is_some(), args.saved.is_some()].iter().filter(|b| **b).count();
+    if given > 1 {
+        bail!("give one of -c SQL, -f FILE or --saved NAME");
+    }
+    if !args.params.is_empty() && args.saved.is_none() {
+        bail!("--param goes with --saved NAME");
+    }
+    if let Some(c) = &args.command {
+        return Ok(Some(c.clone()));
+    }
+    if let Some(f) = &args.file {
+        return Ok(Some(std::fs::read_to_string(f).with_context(|| format!("{}: cannot read", f.display()))?));
+    }
+    if let Some(name) = &args.saved {
+        let all = crate::saved::load(args.queries.as_deref())?;
+        let q = crate::saved::find(&all, name)?;
+        let mut values = std::collections::BTreeMap::new();
+        for p in &args.params {
+            let (k, v) = p.split_once('=').ok_or_else(|| anyhow!("--param {p}: expected NAME=VALUE"))?;
+            values.insert(k.trim().to_string(), v.to_string());
+        }
+        return Ok(Some(q.bind(&values)?));
+    }
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    let mut sql = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut sql)?;
+    Ok(Some(sql))
+}
+
 async fn query(args: QueryArgs) -> Result<Code> {
-    let sql = match (&args.command, &args.file) {
-        (Some(c), None) => c.clone(),
-        (None, Some(f)) => std::fs::read_to_string(f).with_context(|| format!("{}: cannot read", f.display()))?,
-        (Some(_), Some(_)) => bail!("give either -c SQL or -f FILE, not both"),
-        (None, None) => bail!("give the SQL with -c SQL or -f FILE"),
-    };
+    use crate::query::QueryFormat;
+    let sql = query_sql(&args)?;
     if args.paths.is_empty() {
         bail!("give at least one export PATH");
     }
+    if args.format == QueryFormat::Parquet && args.output.is_none() {
+        bail!("--format parquet writes a file: give --output FILE.parquet");
+    }
     let (set, _) = load_rules(&args.source)?;
     let input = input::resolve(&args.paths).map_err(|e| anyhow!("{e}"))?;
+    let mut extra = Vec::new();
+    for t in &args.tables {
+        let (name, path) = t.split_once('=').ok_or_else(|| anyhow!("--table {t}: expected NAME=PATH"))?;
+        extra.push((name.trim().to_string(), input::resolve(&[path.to_string()]).map_err(|e| anyhow!("{e}"))?));
+    }
     if let Some(out) = &args.output {
         output::check_not_input(out, &input.files)?;
+        for (_, i) in &extra {
+            output::check_not_input(out, &i.files)?;
+        }
     }
-    let ds = Dataset::open(&input, &set.catalog, &args.engine.options()).await.map_err(|e| anyhow!("{e}"))?;
-    let statements: Vec<&str> = sql.split(';').map(str::trim).filter(|s| !s.is_empty()).collect();
-    let mut all = Vec::new();
+    let kind = crate::engine::view::ViewKind::Query;
+    let mut ds = Dataset::open_as(&input, &set.catalog, &args.engine.options(), kind).await.map_err(|e| anyhow!("{e}"))?;
+    for (name, i) in &extra {
+        ds.attach(name, i).await.map_err(|e| anyhow!("{e}"))?;
+    }
+    let Some(sql) = sql else {
+        return crate::shell::run(&ds, args.format).await;
+    };
+    let statements = crate::query::split_statements(&sql);
+    if statements.is_empty() {
+        bail!("no SQL statement given");
+    }
+    let mut last = Vec::new();
     for stmt in &statements {
-        crate::engine::guard::check_user_query(stmt).map_err(|e| anyhow!("{e}"))?;
-        let batches = ds.collect(stmt).await.map_err(|e| anyhow!("{}", crate::query::explain_error(&ds, &e.to_string())))?;
-        all.push(batches);
+        let stmt = stmt.trim_matches(|c: char| c == '\n' || c == '\r');
+        crate::engine::guard::check_user_query(stmt).map_err(|e| anyhow!("{}", crate::query::error_with_position(&ds, stmt, &e.to_string())))?;
+        last = ds.collect(stmt).await.map_err(|e| anyhow!("{}", crate::query::error_with_position(&ds, stmt, &e.to_string())))?;
     }
-    let last = all.pop().unwrap_or_default();
-    let format = args.format.clone();
-    output::write_output(args.output.as_deref(), |w| crate::query::render(&last, &format, w))?;
+    if args.format == QueryFormat::Parquet {
+        crate::query::write_parquet(&last, args.output.as_deref().expect("checked above"))?;
+        return Ok(0);
+    }
+    output::write_output(args.output.as_deref(), |w| crate::query::render(&last, args.format, w))?;
     Ok(0)
 }
 

@@ -50,6 +50,16 @@ impl InputFormat {
     }
 
     /// Text formats: every value is read as written (VARCHAR).
+    /// The file name ending of this format, for listing a directory.
+    pub fn extension(self) -> &'static str {
+        match self {
+            InputFormat::Csv => ".csv",
+            InputFormat::CsvGz => ".csv.gz",
+            InputFormat::Parquet => ".parquet",
+            InputFormat::NdJson => ".ndjson",
+        }
+    }
+
     pub fn is_text(self) -> bool {
         matches!(self, InputFormat::Csv | InputFormat::CsvGz)
     }
@@ -78,6 +88,8 @@ fn ierr(path: &Path, message: impl Into<String>) -> InputError {
 #[derive(Debug, Clone)]
 pub struct Input {
     pub files: Vec<PathBuf>,
+    /// The directory the files were found under, when one directory was given.
+    pub root: Option<PathBuf>,
     pub format: InputFormat,
     /// Column names from the CSV header (None for self-describing formats).
     pub header: Option<Vec<String>>,
@@ -108,6 +120,7 @@ fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
 /// Resolve user paths into files of one format, and check what can be checked up front.
 pub fn resolve(paths: &[String]) -> Result<Input, InputError> {
     let mut files = Vec::new();
+    let mut root = None;
     for p in paths {
         if is_glob(p) {
             let matches = glob::glob(p).map_err(|e| ierr(Path::new(p), format!("bad glob pattern: {e}")))?;
@@ -126,6 +139,9 @@ pub fn resolve(paths: &[String]) -> Result<Input, InputError> {
         if meta.is_dir() {
             let before = files.len();
             collect_dir(&path, &mut files)?;
+            if paths.len() == 1 {
+                root = Some(path.clone());
+            }
             if files.len() == before {
                 return Err(ierr(&path, "directory holds no .csv, .csv.gz, .parquet or .ndjson files"));
             }
@@ -159,7 +175,7 @@ pub fn resolve(paths: &[String]) -> Result<Input, InputError> {
             check_parquet_magic(f)?;
         }
     }
-    Ok(Input { files, format, header })
+    Ok(Input { files, root, format, header })
 }
 
 fn check_parquet_magic(path: &Path) -> Result<(), InputError> {
@@ -277,8 +293,26 @@ pub fn total_bytes(input: &Input) -> u64 {
     input.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum()
 }
 
-/// Register the input as table `name` and return its schema.
-pub async fn register(ctx: &SessionContext, name: &str, input: &Input) -> Result<SchemaRef, InputError> {
+/// The hive-style partition keys (`key=value` folders) under the input's directory, when every
+/// file sits under the same keys in the same order.
+pub fn partition_keys(input: &Input) -> Vec<String> {
+    let Some(root) = &input.root else { return Vec::new() };
+    let keys_of = |f: &PathBuf| -> Option<Vec<String>> {
+        let rel = f.strip_prefix(root).ok()?.parent()?;
+        rel.components()
+            .map(|c| c.as_os_str().to_str().and_then(|s| s.split_once('=')).map(|(k, _)| k.to_string()))
+            .collect()
+    };
+    let Some(first) = input.files.first().and_then(keys_of) else { return Vec::new() };
+    if first.is_empty() || input.files.iter().any(|f| keys_of(f).as_ref() != Some(&first)) {
+        return Vec::new();
+    }
+    first
+}
+
+/// Register the input as table `name` and return its schema. With `hive`, the values of
+/// `key=value` folders become (text) columns named after their keys.
+pub async fn register(ctx: &SessionContext, name: &str, input: &Input, hive: bool) -> Result<SchemaRef, InputError> {
     let first = &input.files[0];
     let urls = input
         .files
@@ -301,7 +335,19 @@ pub async fn register(ctx: &SessionContext, name: &str, input: &Input) -> Result
         InputFormat::Parquet => (Arc::new(ParquetFormat::default()), ""),
         InputFormat::NdJson => (Arc::new(JsonFormat::default()), ""),
     };
-    let options = ListingOptions::new(format).with_file_extension(ext);
+    let keys = if hive { partition_keys(input) } else { Vec::new() };
+    let mut options = ListingOptions::new(format).with_file_extension(ext);
+    let urls = match (&input.root, keys.is_empty()) {
+        (Some(root), false) => {
+            options = options
+                .with_file_extension(input.format.extension())
+                .with_table_partition_cols(keys.iter().map(|k| (k.clone(), DataType::Utf8)).collect());
+            let abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+            let url = format!("{}/", abs.to_string_lossy().trim_end_matches('/'));
+            vec![ListingTableUrl::parse(url).map_err(|e| ierr(root, e.to_string()))?]
+        }
+        _ => urls,
+    };
     let mut config = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(options);
     if let Some(header) = &input.header {
         let fields: Vec<Field> = header.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect();

@@ -14,5 +14,7 @@ pub mod report;
 pub mod rules;
 pub mod ruletest;
 pub mod runner;
+pub mod saved;
+pub mod shell;
 pub mod sync;
 pub mod synth;

@@ -1,82 +1,10 @@
 //! End-to-end tests that drive the real `focus-sql` binary on the bundled data.
 
+mod common;
+
+use common::*;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_focus-sql"))
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn testdata(rel: &str) -> String {
-    root().join("testdata").join(rel).display().to_string()
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("focus-sql runs")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(o)))
-}
-
-fn rule<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    report["rules"].as_array().unwrap().iter().find(|r| r["id"] == id).unwrap_or_else(|| panic!("{id} not in report"))
-}
-
-/// A scratch directory under the target dir, fresh for each test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Quote-aware split of one CSV record (the sample has no embedded newlines).
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', true) => quoted = false,
-            ('"', false) => quoted = true,
-            (',', false) => out.push(std::mem::take(&mut cur)),
-            (c, _) => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
-fn sample_records() -> (Vec<String>, Vec<Vec<String>>) {
-    let text = fs::read_to_string(testdata("sample.csv")).unwrap();
-    let mut lines = text.lines();
-    let header = csv_fields(lines.next().unwrap());
-    let rows = lines.map(csv_fields).collect();
-    (header, rows)
-}
+use std::path::Path;
 
 #[test]
 fn the_bundled_sample_conforms() {

@@ -85,6 +85,9 @@ pub struct Dataset {
     /// What the user called it (paths), for reports.
     pub label: String,
     pub format: String,
+    pub kind: view::ViewKind,
+    /// Further datasets registered beside the main one (`--table NAME=PATH`), by view name.
+    pub attached: Vec<String>,
     /// The columnar copy of a large CSV input (deleted when the dataset is dropped).
     _staged: Option<tempfile::TempPath>,
 }
@@ -117,11 +120,21 @@ async fn stage(ctx: &SessionContext) -> DfResult<(tempfile::TempPath, datafusion
 }
 
 impl Dataset {
-    /// Register files as a dataset.
+    /// Register files as a dataset for rules.
     pub async fn open(input: &Input, catalog: &Catalog, opts: &EngineOptions) -> Result<Dataset, InputError> {
+        Self::open_as(input, catalog, opts, view::ViewKind::Rules).await
+    }
+
+    /// Register files as a dataset whose typed view is of the given kind. The query view also
+    /// shows hive-style partition folders (`billing_period=2026-05/`) as columns.
+    pub async fn open_as(input: &Input, catalog: &Catalog, opts: &EngineOptions, kind: view::ViewKind) -> Result<Dataset, InputError> {
         let ctx = session(opts).map_err(|e| InputError { path: input.files[0].clone(), message: e.to_string() })?;
-        let mut schema = input::register(&ctx, SOURCE_TABLE, input).await?;
-        let staged = if matches!(input.format, InputFormat::Csv | InputFormat::CsvGz) && input::total_bytes(input) >= STAGE_MIN_BYTES {
+        let hive = kind == view::ViewKind::Query;
+        let mut schema = input::register(&ctx, SOURCE_TABLE, input, hive).await?;
+        let stage_it = kind == view::ViewKind::Rules
+            && matches!(input.format, InputFormat::Csv | InputFormat::CsvGz)
+            && input::total_bytes(input) >= STAGE_MIN_BYTES;
+        let staged = if stage_it {
             let (path, staged_schema) = stage(&ctx).await.map_err(|e| InputError { path: input.files[0].clone(), message: input::clean_error(&e.to_string()) })?;
             schema = staged_schema;
             Some(path)
@@ -130,7 +143,16 @@ impl Dataset {
         };
         let columns = schema.fields().iter().map(|f| SourceColumn { name: f.name().clone(), data_type: f.data_type().clone() }).collect();
         let label = input.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ");
-        let ds = Dataset { ctx, columns, catalog: catalog.clone(), label, format: input.format.as_str().to_string(), _staged: staged };
+        let ds = Dataset {
+            ctx,
+            columns,
+            catalog: catalog.clone(),
+            label,
+            format: input.format.as_str().to_string(),
+            kind,
+            attached: Vec::new(),
+            _staged: staged,
+        };
         ds.register_view().await.map_err(|e| InputError { path: input.files[0].clone(), message: input::clean_error(&e.to_string()) })?;
         Ok(ds)
     }
@@ -171,13 +193,45 @@ impl Dataset {
         ctx.register_table(SOURCE_TABLE, Arc::new(table))?;
         let columns = schema.fields().iter().map(|f| SourceColumn { name: f.name().clone(), data_type: f.data_type().clone() }).collect();
         let format = if types.is_empty() { "csv" } else { "parquet" };
-        let ds = Dataset { ctx, columns, catalog: catalog.clone(), label: "example".into(), format: format.into(), _staged: None };
+        let ds = Dataset {
+            ctx,
+            columns,
+            catalog: catalog.clone(),
+            label: "example".into(),
+            format: format.into(),
+            kind: view::ViewKind::Rules,
+            attached: Vec::new(),
+            _staged: None,
+        };
         ds.register_view().await?;
         Ok(ds)
     }
 
+    /// Register another export beside this one, as the typed view `name` (`--table NAME=PATH`).
+    pub async fn attach(&mut self, name: &str, input: &Input) -> Result<(), InputError> {
+        let err = |m: String| InputError { path: input.files[0].clone(), message: m };
+        let reserved = [self.catalog.dataset.as_str(), COLUMNS_TABLE, SOURCE_TABLE];
+        if reserved.iter().any(|r| r.eq_ignore_ascii_case(name)) || self.attached.iter().any(|a| a == name) {
+            return Err(err(format!("--table {name}: that table name is already taken")));
+        }
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(err(format!("--table {name}: a table name is letters, digits and _")));
+        }
+        let source = format!("{name}__source");
+        let schema = input::register(&self.ctx, &source, input, true).await?;
+        let columns: Vec<SourceColumn> =
+            schema.fields().iter().map(|f| SourceColumn { name: f.name().clone(), data_type: f.data_type().clone() }).collect();
+        let sql = view::view_sql(&columns, &self.catalog, input.format.is_text(), view::ViewKind::Query, &source);
+        let df = self.ctx.sql(&sql).await.map_err(|e| err(input::clean_error(&e.to_string())))?;
+        self.ctx
+            .register_table(datafusion::common::TableReference::bare(name), df.into_view())
+            .map_err(|e| err(input::clean_error(&e.to_string())))?;
+        self.attached.push(name.to_string());
+        Ok(())
+    }
+
     async fn register_view(&self) -> DfResult<()> {
-        let sql = view::view_sql(&self.columns, &self.catalog, self.format.starts_with("csv"));
+        let sql = view::view_sql(&self.columns, &self.catalog, self.format.starts_with("csv"), self.kind, SOURCE_TABLE);
         let df = self.ctx.sql(&sql).await?;
         self.ctx.register_table(datafusion::common::TableReference::bare(self.catalog.dataset.as_str()), df.into_view())?;
         // DatasetColumns(name, position, is_focus): one row per source column, in file order.

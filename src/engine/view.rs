@@ -3,7 +3,7 @@
 //! text. Also generates the row predicates behind the `type:` and `format:` rule shapes, which
 //! depend on how the file stores each column (text as written vs native Parquet types).
 
-use super::{quote_ident, SourceColumn, SOURCE_TABLE};
+use super::{quote_ident, SourceColumn};
 use crate::catalog::Catalog;
 use crate::rules::{FocusType, ValueFormat};
 use datafusion::arrow::datatypes::DataType;
@@ -35,12 +35,25 @@ fn utc_timestamp(t: &DataType) -> bool {
     }
 }
 
-/// The SELECT that defines the typed view over the source table.
+/// What the typed view is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewKind {
+    /// For rules: decimals as DOUBLE (fast to compare), plus `<Column>__raw` text companions.
+    Rules,
+    /// For people (`focus-sql query`): decimals as DECIMAL(38, 12) so sums come out exact, no
+    /// `__raw` companions.
+    Query,
+}
+
+/// Precision and scale of Decimal columns in the query view.
+pub const QUERY_DECIMAL: &str = "DECIMAL(38, 12)";
+
+/// The SELECT that defines the typed view over `source`.
 ///
 /// With `csv_null_word`, a text cell that is exactly the word NULL (any case) is NULL: CSV has no
 /// null of its own and exporters (and the FOCUS spec's own examples) write one so. Placeholders
 /// such as "N/A" stay text, for NullHandling-A-002-M to report.
-pub fn view_sql(columns: &[SourceColumn], catalog: &Catalog, csv_null_word: bool) -> String {
+pub fn view_sql(columns: &[SourceColumn], catalog: &Catalog, csv_null_word: bool, kind: ViewKind, source: &str) -> String {
     let mut items = Vec::new();
     for c in columns {
         let name = quote_ident(&c.name);
@@ -55,7 +68,14 @@ pub fn view_sql(columns: &[SourceColumn], catalog: &Catalog, csv_null_word: bool
         };
         let raw = quote_ident(&raw_name(&c.name));
         let text = c.is_text();
-        let typed = match (def.ty, text) {
+        let typed = match (def.ty, text, kind) {
+            // Text such as 1.5e-3 does not cast to a decimal directly: go through DOUBLE then.
+            (FocusType::Decimal, true, ViewKind::Query) => {
+                format!("COALESCE(TRY_CAST({q} AS {QUERY_DECIMAL}), TRY_CAST(TRY_CAST({q} AS DOUBLE) AS {QUERY_DECIMAL}))")
+            }
+            (FocusType::Decimal, false, ViewKind::Query) if is_numeric(&c.data_type) => format!("TRY_CAST({q} AS {QUERY_DECIMAL})"),
+            (FocusType::Decimal, false, ViewKind::Query) => format!("CAST(NULL AS {QUERY_DECIMAL})"),
+            (ty, text, _) => match (ty, text) {
             (FocusType::Decimal, true) => format!("TRY_CAST({q} AS DOUBLE)"),
             (FocusType::Decimal, false) if is_numeric(&c.data_type) => format!("CAST({q} AS DOUBLE)"),
             (FocusType::Decimal, false) => "CAST(NULL AS DOUBLE)".to_string(),
@@ -65,6 +85,7 @@ pub fn view_sql(columns: &[SourceColumn], catalog: &Catalog, csv_null_word: bool
             (FocusType::String | FocusType::Json, true) => format!("CAST({q} AS VARCHAR)"),
             (FocusType::String | FocusType::Json, false) if is_nested(&c.data_type) => "CAST(NULL AS VARCHAR)".to_string(),
             (FocusType::String | FocusType::Json, false) => format!("CAST({q} AS VARCHAR)"),
+            },
         };
         let raw_expr = if text {
             format!("CAST({q} AS VARCHAR)")
@@ -77,9 +98,11 @@ pub fn view_sql(columns: &[SourceColumn], catalog: &Catalog, csv_null_word: bool
             format!("CAST({q} AS VARCHAR)")
         };
         items.push(format!("{typed} AS {name}"));
-        items.push(format!("{raw_expr} AS {raw}"));
+        if kind == ViewKind::Rules {
+            items.push(format!("{raw_expr} AS {raw}"));
+        }
     }
-    format!("SELECT {} FROM {}", items.join(", "), quote_ident(SOURCE_TABLE))
+    format!("SELECT {} FROM {}", items.join(", "), quote_ident(source))
 }
 
 /// The row predicate behind `type: T` for a column stored as `source`.

@@ -15,6 +15,11 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 }
 
+/// The saved queries embedded at build time: (name, text).
+pub fn embedded_queries() -> &'static [(&'static str, &'static str)] {
+    embedded::EMBEDDED_QUERIES
+}
+
 /// The bundled sample export (testdata/sample.csv) as embedded at build time; empty if absent.
 pub fn embedded_sample() -> &'static str {
     embedded::SAMPLE_CSV
