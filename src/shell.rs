@@ -57,6 +57,31 @@ async fn describe(ds: &Dataset, table: &str) -> Result<()> {
     Ok(())
 }
 
+/// A count of Ctrl-C presses. The signal handler only bumps an atomic counter; a small thread
+/// passes changes on to the shell. Nothing here depends on the engine's worker threads, which
+/// may be busy for long stretches inside one query.
+fn interrupts() -> Result<tokio::sync::watch::Receiver<u64>> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let count = Arc::new(AtomicU64::new(0));
+    let in_handler = count.clone();
+    // SAFETY: the action only does an atomic add, which is async-signal-safe.
+    unsafe {
+        signal_hook_registry::register(libc::SIGINT, move || {
+            in_handler.fetch_add(1, Ordering::SeqCst);
+        })?;
+    }
+    let (tx, rx) = tokio::sync::watch::channel(0u64);
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let n = count.load(Ordering::SeqCst);
+        if n != *tx.borrow() && tx.send(n).is_err() {
+            break;
+        }
+    });
+    Ok(rx)
+}
+
 /// Run the shell until \q or end of input.
 pub async fn run(ds: &Dataset, format: crate::query::QueryFormat) -> Result<i32> {
     let mut rl = rustyline::DefaultEditor::new()?;
@@ -66,6 +91,7 @@ pub async fn run(ds: &Dataset, format: crate::query::QueryFormat) -> Result<i32>
     }
     println!("focus-sql: {} is the table CostAndUsage ({} columns). \\? for help.", ds.label, ds.columns.len());
     let mut timing = false;
+    let mut interrupted = interrupts()?;
     let mut buffer = String::new();
     loop {
         let prompt = if buffer.is_empty() { "focus-sql> " } else { "       ...> " };
@@ -118,9 +144,18 @@ pub async fn run(ds: &Dataset, format: crate::query::QueryFormat) -> Result<i32>
             continue;
         }
         let started = Instant::now();
+        // Each statement runs on a runtime of its own. On Ctrl-C that runtime is shut down without
+        // waiting: the shell is back at once, and an operator busy inside one long computation
+        // cannot hold the threads the next statement needs.
+        let ctx = ds.ctx.clone();
+        let query = sql.clone();
+        interrupted.borrow_and_update();
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build()?;
+        let mut task = rt.spawn(async move { ctx.sql_with_options(&query, guard::read_only()).await?.collect().await });
         tokio::select! {
-            result = ds.collect(&sql) => match result {
-                Ok(batches) => {
+            joined = &mut task => match joined {
+                Ok(Ok(batches)) => {
                     let mut out = std::io::stdout();
                     if let Err(e) = crate::query::render(&batches, format, &mut out) {
                         eprintln!("error: {e}");
@@ -129,10 +164,15 @@ pub async fn run(ds: &Dataset, format: crate::query::QueryFormat) -> Result<i32>
                         println!("time: {:.3} s", started.elapsed().as_secs_f64());
                     }
                 }
-                Err(e) => eprintln!("error: {}", crate::query::error_with_position(ds, &sql, &e.to_string())),
+                Ok(Err(e)) => eprintln!("error: {}", crate::query::error_with_position(ds, &sql, &e.to_string())),
+                Err(e) => eprintln!("error: the query stopped: {e}"),
             },
-            _ = tokio::signal::ctrl_c() => eprintln!("cancelled"),
+            _ = interrupted.changed() => {
+                task.abort();
+                eprintln!("cancelled after {:.1} s", started.elapsed().as_secs_f64());
+            }
         }
+        rt.shutdown_background();
     }
     if let Some(h) = &history {
         let _ = rl.save_history(h);
