@@ -19,30 +19,87 @@ pub enum QueryFormat {
 
 /// Rows shown by the table format before it truncates.
 pub const TABLE_MAX_ROWS: usize = 50;
+/// Characters shown of one value in the table format.
+pub const TABLE_MAX_CELL: usize = 40;
+
+fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    comfy_table::Table::new().width().map(usize::from)
+}
+
+/// The table format: at most TABLE_MAX_ROWS rows, values cut to TABLE_MAX_CELL characters, as
+/// many columns as fit in `width`; a last line says what was left out.
+pub fn table_view(batches: &[RecordBatch], width: usize) -> datafusion::common::Result<String> {
+    let total: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let Some(first) = batches.first() else { return Ok("(0 rows)".into()) };
+    let schema = first.schema();
+    let mut rows: Vec<Vec<Option<String>>> = Vec::new();
+    for b in batches {
+        if rows.len() >= TABLE_MAX_ROWS {
+            break;
+        }
+        rows.extend(crate::engine::format_rows(b, TABLE_MAX_ROWS - rows.len())?);
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|v| match v {
+                    None => "NULL".to_string(),
+                    Some(v) if v.chars().count() > TABLE_MAX_CELL => {
+                        format!("{}…", v.chars().take(TABLE_MAX_CELL - 1).collect::<String>())
+                    }
+                    Some(v) => v.clone(),
+                })
+                .collect()
+        })
+        .collect();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let mut shown = 0;
+    let mut used = 1;
+    for (i, name) in names.iter().enumerate() {
+        let w = cells.iter().map(|r| r[i].chars().count()).chain([name.chars().count()]).max().unwrap_or(0) + 3;
+        if shown > 0 && used + w > width {
+            break;
+        }
+        used += w;
+        shown += 1;
+    }
+    let too_long = |v: &Option<String>| v.as_ref().is_some_and(|v| v.chars().count() > TABLE_MAX_CELL);
+    let cut = rows.iter().map(|r| r.iter().take(shown).filter(|v| too_long(v)).count()).sum::<usize>();
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.set_header(names.iter().take(shown));
+    for r in &cells {
+        t.add_row(r.iter().take(shown));
+    }
+    let mut notes = vec![if total > rows.len() {
+        format!("{total} rows, showing the first {}", rows.len())
+    } else {
+        format!("{total} row{}", if total == 1 { "" } else { "s" })
+    }];
+    if shown < names.len() {
+        notes.push(format!("{shown} of {} columns shown", names.len()));
+    }
+    if cut > 0 {
+        notes.push(format!("{cut} value{} cut to {TABLE_MAX_CELL} characters", if cut == 1 { "" } else { "s" }));
+    }
+    let mut out = format!("{t}\n({})", notes.join("; "));
+    if notes.len() > 1 || total > rows.len() {
+        out.push_str("\nuse --format csv or --output FILE for everything");
+    }
+    Ok(out)
+}
 
 pub fn render(batches: &[RecordBatch], format: QueryFormat, w: &mut dyn Write) -> std::io::Result<()> {
     let to_io = |e: datafusion::arrow::error::ArrowError| std::io::Error::other(e.to_string());
     match format {
         QueryFormat::Table => {
-            let total: usize = batches.iter().map(|b| b.num_rows()).sum();
-            let mut shown = Vec::new();
-            let mut left = TABLE_MAX_ROWS;
-            for b in batches {
-                if left == 0 {
-                    break;
-                }
-                let take = b.num_rows().min(left);
-                shown.push(b.slice(0, take));
-                left -= take;
-            }
-            let table = datafusion::arrow::util::pretty::pretty_format_batches(&shown).map_err(to_io)?;
-            writeln!(w, "{table}")?;
-            if total > TABLE_MAX_ROWS {
-                writeln!(w, "({total} rows, showing the first {TABLE_MAX_ROWS}; use --format csv or --output for all)")?;
-            } else {
-                writeln!(w, "({total} row{})", if total == 1 { "" } else { "s" })?;
-            }
-            Ok(())
+            let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or_else(terminal_width).unwrap_or(160);
+            writeln!(w, "{}", table_view(batches, width).map_err(|e| std::io::Error::other(e.to_string()))?)
         }
         QueryFormat::Csv => {
             let mut writer = datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(w);
@@ -212,6 +269,22 @@ mod tests {
         assert_eq!(parser_position("no position"), None);
         assert_eq!(locate_word("SELECT BilledCostX\nFROM t WHERE BilledCost > 0", "BilledCost"), Some((2, 14)));
         assert_eq!(locate_word("SELECT a", "b"), None);
+    }
+
+    #[test]
+    fn table_view_says_what_it_cut() {
+        use datafusion::arrow::array::{ArrayRef, Int64Array, StringArray};
+        use std::sync::Arc;
+        let long = "x".repeat(100);
+        let n = TABLE_MAX_ROWS + 7;
+        let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(0..n as i64));
+        let text: ArrayRef = Arc::new(StringArray::from_iter_values((0..n).map(|_| long.as_str())));
+        let batch = RecordBatch::try_from_iter([("id", ids.clone()), ("text", text), ("more", ids)]).unwrap();
+        let out = table_view(&[batch.clone()], 1000).unwrap();
+        assert!(out.contains(&format!("({} rows, showing the first {TABLE_MAX_ROWS}; {TABLE_MAX_ROWS} values cut to {TABLE_MAX_CELL} characters)", n)), "{out}");
+        assert!(!out.contains(&long));
+        let narrow = table_view(&[batch], 20).unwrap();
+        assert!(narrow.contains("1 of 3 columns shown"), "{narrow}");
     }
 
     #[test]
