@@ -43,6 +43,38 @@ pub enum Command {
     /// Write a synthetic conformant export of N rows (for benchmarks), replicating a template
     #[command(after_help = EXIT_CODES)]
     Synth(SynthArgs),
+    /// Validate every dataset of a corpus and compare each requirement's outcome with a baseline
+    #[command(after_help = REGRESS_EXIT_CODES)]
+    Regress(RegressArgs),
+}
+
+const REGRESS_EXIT_CODES: &str = "Exit status: 0 no regression, 1 at least one regression (a requirement newly fails or errors, \
+or a dataset can no longer be read), 2 the run could not proceed (bad manifest or baseline, rule files that do not load).";
+
+#[derive(Args, Debug)]
+pub struct RegressArgs {
+    /// The corpus: a directory holding corpus.yaml, or a manifest file
+    #[arg(value_name = "CORPUS")]
+    pub corpus: PathBuf,
+    /// The baseline to compare with (default: baseline.json beside the manifest)
+    #[arg(long, value_name = "FILE.json")]
+    pub baseline: Option<PathBuf>,
+    /// Rewrite the baseline (atomically) with this run's results
+    #[arg(long)]
+    pub update_baseline: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = crate::regress::render::RegressFormat::Table)]
+    pub format: crate::regress::render::RegressFormat,
+    /// Write the report to this file (atomically) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Datasets validated at once; the memory budget is shared between them
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub jobs: usize,
+    #[command(flatten)]
+    pub source: RuleSource,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -280,6 +312,7 @@ async fn run(cli: Cli) -> Result<Code> {
         Command::Rules(cmd) => rules(cmd).await,
         Command::Query(args) => query(args).await,
         Command::Queries(cmd) => queries(cmd),
+        Command::Regress(args) => regress(args).await,
         Command::Convert(args) => {
             let (set, _) = load_rules(&args.source)?;
             if crate::input::InputFormat::of(&args.output) != Some(crate::input::InputFormat::Parquet) {
@@ -297,6 +330,67 @@ async fn run(cli: Cli) -> Result<Code> {
             Ok(0)
         }
     }
+}
+
+/// `regress`: run the corpus, compare with the baseline, maybe rewrite it, report.
+async fn regress(args: RegressArgs) -> Result<Code> {
+    use crate::regress::{self, baseline::Baseline, manifest::Corpus};
+    use std::io::IsTerminal;
+    let corpus = Corpus::load(&args.corpus)?;
+    let baseline_path = args.baseline.clone().unwrap_or_else(|| corpus.dir.join("baseline.json"));
+    let before = if baseline_path.exists() {
+        Baseline::read(&baseline_path)?
+    } else if args.update_baseline {
+        Baseline::new(Default::default())
+    } else {
+        bail!("{}: no baseline yet; create it with --update-baseline", baseline_path.display());
+    };
+    let mut sets = std::collections::BTreeMap::new();
+    let mut rule_errors = 0;
+    let versions: std::collections::BTreeSet<&String> = corpus.manifest.datasets.iter().map(|d| &d.focus_version).collect();
+    for v in versions {
+        match crate::rules::RuleSet::load(v, args.source.rules.as_deref()) {
+            Ok(loaded) => {
+                for e in &loaded.errors {
+                    eprintln!("focus-sql: rule error: {e}");
+                }
+                rule_errors += loaded.errors.len();
+                sets.insert(v.clone(), loaded.set);
+            }
+            Err(e) => eprintln!("focus-sql: FOCUS {v}: {e}"),
+        }
+    }
+    let opts = regress::RegressOptions {
+        jobs: args.jobs,
+        memory_limit: args.engine.memory_limit,
+        threads: args.engine.threads,
+        progress: std::io::stderr().is_terminal(),
+    };
+    let runs = regress::run_corpus(&corpus, &sets, &opts).await;
+    let current = regress::current_state(&runs);
+    let changes = regress::diff::compare(&before, &current, &regress::links(&sets));
+    let update = args.update_baseline && rule_errors == 0;
+    if args.update_baseline && !update {
+        eprintln!("focus-sql: not rewriting the baseline: {rule_errors} rule file(s) did not load");
+    }
+    if update {
+        output::write_output(Some(&baseline_path), |w| current.write(w))?;
+    }
+    let report = regress::RegressReport::new(
+        corpus.manifest_path.display().to_string(),
+        baseline_path.display().to_string(),
+        update,
+        runs,
+        changes,
+    );
+    output::write_output(args.output.as_deref(), |w| regress::render::render(&report, args.format, w))?;
+    Ok(if report.regressions + report.derived_regressions > 0 && !update {
+        1
+    } else if rule_errors > 0 {
+        2
+    } else {
+        0
+    })
 }
 
 /// Load the rule set; files that fail to load are reported on stderr.

@@ -4,12 +4,14 @@
 pub mod catalog;
 pub mod cli;
 pub mod convert;
+pub mod declaration;
 pub mod engine;
 pub mod input;
 pub mod lint;
 pub mod outcome;
 pub mod output;
 pub mod query;
+pub mod regress;
 pub mod report;
 pub mod rules;
 pub mod ruletest;
