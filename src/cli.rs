@@ -202,6 +202,13 @@ pub struct ValidateArgs {
     /// Colour: auto, always, never
     #[arg(long, default_value = "auto")]
     pub color: String,
+    /// The provider's declaration (YAML): feature areas, attestations, deviations, KILs. Adds the
+    /// certification verdict to the report
+    #[arg(long, value_name = "FILE")]
+    pub declaration: Option<PathBuf>,
+    /// Invoice totals (CSV: InvoiceId, currency, total) for the invoice alignment check
+    #[arg(long, value_name = "FILE")]
+    pub invoices: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -414,7 +421,14 @@ fn use_color(setting: &str, to_file: bool) -> Result<bool> {
 async fn validate(args: ValidateArgs) -> Result<Code> {
     let (mut set, rule_errors) = load_rules(&args.source)?;
     set.retain_prefixes(&args.only);
-    let applicability = Applicability::parse(&args.applicability).map_err(|e| anyhow!(e))?;
+    let mut applicability = Applicability::parse(&args.applicability).map_err(|e| anyhow!(e))?;
+    let declaration = match &args.declaration {
+        Some(p) => Some(load_declaration(p, &set)?),
+        None => None,
+    };
+    if let Some(d) = &declaration {
+        applicability = d.applicability(&applicability);
+    }
     let color = use_color(&args.color, args.output.is_some())?;
     let input = input::resolve(&args.paths).map_err(|e| anyhow!("{e}"))?;
     if let Some(out) = &args.output {
@@ -438,7 +452,14 @@ async fn validate(args: ValidateArgs) -> Result<Code> {
         rows: result.rows,
         columns: ds.columns.len(),
     };
-    let report = Report::build(&set, &result.outcomes, info, applicability.describe());
+    let mut report = Report::build(&set, &result.outcomes, info, applicability.describe());
+    if let Some(d) = &declaration {
+        let invoices = args.invoices.clone().or_else(|| {
+            let dir = args.declaration.as_deref().and_then(|p| p.parent()).unwrap_or(std::path::Path::new(""));
+            d.invoices.as_ref().map(|i| dir.join(i))
+        });
+        report.certification = Some(certify(&ds, &report, &set, d, invoices.as_deref(), args.source.rules.as_deref()).await?);
+    }
     output::write_output(args.output.as_deref(), |w| report.render(args.format, w, color))?;
     if rule_errors > 0 {
         eprintln!("focus-sql: {rule_errors} rule file(s) could not be loaded (see above)");
@@ -451,6 +472,37 @@ async fn validate(args: ValidateArgs) -> Result<Code> {
     } else {
         0
     })
+}
+
+/// Read a declaration and check that the requirements it names exist.
+fn load_declaration(path: &std::path::Path, set: &crate::rules::RuleSet) -> Result<crate::declaration::Declaration> {
+    let d = crate::declaration::Declaration::load(path)?;
+    if d.focus_version != set.version {
+        bail!("{}: declares FOCUS {} but the rules are FOCUS {} (use --focus-version)", path.display(), d.focus_version, set.version);
+    }
+    let unknown = d.unknown_requirements(&|id: &str| set.get(id).is_some());
+    if !unknown.is_empty() {
+        bail!("{}: unknown requirement id(s): {}", path.display(), unknown.join(", "));
+    }
+    Ok(d)
+}
+
+/// The certification verdict for a validated dataset.
+async fn certify(
+    ds: &Dataset,
+    report: &Report,
+    set: &crate::rules::RuleSet,
+    d: &crate::declaration::Declaration,
+    invoices: Option<&std::path::Path>,
+    rules_dir: Option<&std::path::Path>,
+) -> Result<crate::certify::Certification> {
+    if let Some(i) = invoices {
+        crate::certify::register_invoices(ds, i).await?;
+    }
+    let checks = crate::certify::load_checks(rules_dir)?;
+    let evidence = crate::certify::run_checks(ds, &checks, invoices.is_some()).await;
+    let sufficiency = crate::certify::sufficiency(ds, report.dataset.rows).await;
+    Ok(crate::certify::Certification::build(report, set, d, evidence, sufficiency))
 }
 
 async fn rules(cmd: RulesCommand) -> Result<Code> {

@@ -2,6 +2,7 @@
 //! requirements (rules as YAML + SQL run on DataFusion) and query them with SQL.
 
 pub mod catalog;
+pub mod certify;
 pub mod cli;
 pub mod convert;
 pub mod declaration;

@@ -120,6 +120,9 @@ pub struct Report {
     pub applicability: String,
     pub summary: Summary,
     pub rules: Vec<RuleEntry>,
+    /// With a declaration: the certification verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certification: Option<crate::certify::Certification>,
 }
 
 impl Report {
@@ -158,6 +161,7 @@ impl Report {
             applicability,
             summary: Summary { conformant: mandatory_failures == 0, mandatory_failures, totals, by_keyword, by_entity },
             rules,
+            certification: None,
         }
     }
 

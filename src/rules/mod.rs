@@ -25,6 +25,14 @@ pub fn embedded_sample() -> &'static str {
     embedded::SAMPLE_CSV
 }
 
+/// The folder of rules.d holding certification evidence checks (`certify::EvidenceCheck`).
+pub const EVIDENCE_DIR: &str = "evidence";
+
+/// (path relative to rules.d, contents) of the embedded evidence checks.
+pub fn embedded_evidence() -> Vec<(&'static str, &'static str)> {
+    embedded::EMBEDDED_RULES.iter().filter(|(p, _)| p.starts_with("evidence/")).copied().collect()
+}
+
 /// The FOCUS versions whose rules are embedded.
 pub fn embedded_versions() -> Vec<String> {
     let mut v: Vec<String> = embedded::EMBEDDED_RULES
@@ -107,6 +115,10 @@ impl RuleSet {
             walk(dir, &mut files).map_err(|e| LoadError { path: dir.to_path_buf(), line: None, message: e.to_string() })?;
             for f in files {
                 let rel = f.strip_prefix(dir).unwrap_or(&f);
+                // evidence/ holds certification evidence checks, not requirements.
+                if rel.components().next().is_some_and(|c| c.as_os_str() == EVIDENCE_DIR) {
+                    continue;
+                }
                 // Files outside any focus-X.Y folder belong to the requested version.
                 let v = version_of(rel).or_else(|| version_of(dir)).unwrap_or_else(|| version.to_string());
                 if v != version {

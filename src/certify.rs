@@ -1,0 +1,473 @@
+//! Certification: the verdict a FinOps Foundation review would reach on a sample, from the
+//! scorecard plus the provider's declaration. Mandatory-column static failures block; MUST and
+//! MUST NOT failures on mandatory or conditional columns count as deviations unless an approved
+//! KIL covers them; SHOULD findings and gaps elsewhere are disclosed without counting. Also the
+//! sample sufficiency checks and the evidence checks (`rules.d/evidence/*.yaml`) that automate,
+//! where the data allows, what is otherwise attested.
+
+use crate::catalog::FeatureLevel;
+use crate::declaration::{AttestationArea, Declaration};
+use crate::engine::{Dataset, Sample};
+use crate::outcome::Status;
+use crate::report::{Report, RuleEntry};
+use crate::rules::RuleSet;
+use anyhow::{anyhow, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+// ---------------------------------------------------------------------------------------------
+// Evidence checks
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requires {
+    /// A query returning one boolean: whether the check can say anything on this sample.
+    pub sql: String,
+    pub reason: String,
+}
+
+/// A data check that stands in for (part of) an attestation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceCheck {
+    pub id: String,
+    pub area: AttestationArea,
+    pub title: String,
+    /// Requirements (usually "needs evidence" ones) this check gives evidence for.
+    #[serde(default)]
+    pub requirements: Vec<String>,
+    /// Columns the check reads; it is skipped when one is missing.
+    #[serde(default)]
+    pub needs: Vec<String>,
+    /// Needs the invoice totals file (table Invoices(InvoiceId, currency, total)).
+    #[serde(default)]
+    pub needs_invoices: bool,
+    #[serde(default)]
+    pub requires: Option<Requires>,
+    /// Returns the offending rows.
+    pub sql: String,
+}
+
+fn parse_check(text: &str, display: &str) -> Result<EvidenceCheck> {
+    serde_yaml::from_str(text).map_err(|e| {
+        let at = e.location().map(|l| format!(":{}", l.line())).unwrap_or_default();
+        anyhow!("{display}{at}: {e}")
+    })
+}
+
+/// The embedded evidence checks, overridden or extended by `extra/evidence/*.yaml`.
+pub fn load_checks(extra: Option<&Path>) -> Result<Vec<EvidenceCheck>> {
+    let mut by_id = std::collections::BTreeMap::new();
+    for (rel, text) in crate::rules::embedded_evidence() {
+        let c = parse_check(text, &format!("rules.d/{rel}"))?;
+        by_id.insert(c.id.clone(), c);
+    }
+    if let Some(dir) = extra.map(|d| d.join(crate::rules::EVIDENCE_DIR)).filter(|d| d.is_dir()) {
+        let mut files: Vec<_> = std::fs::read_dir(&dir)?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        files.sort();
+        for f in files.into_iter().filter(|f| f.extension().is_some_and(|e| e == "yaml" || e == "yml")) {
+            let text = std::fs::read_to_string(&f).with_context(|| format!("{}: cannot read", f.display()))?;
+            let c = parse_check(&text, &f.display().to_string())?;
+            by_id.insert(c.id.clone(), c);
+        }
+    }
+    Ok(by_id.into_values().collect())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidenceResult {
+    pub id: String,
+    pub area: AttestationArea,
+    pub title: String,
+    pub requirements: Vec<String>,
+    pub status: Status,
+    pub violations: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample: Option<Sample>,
+}
+
+/// Register an invoice totals CSV (columns InvoiceId, currency or BillingCurrency, total or
+/// amount; names in any case) as the table `Invoices(InvoiceId, currency, total)`.
+pub async fn register_invoices(ds: &Dataset, path: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the invoice totals", path.display()))?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header = crate::input::split_csv_line(lines.next().ok_or_else(|| anyhow!("{}: empty file", path.display()))?);
+    let find = |names: &[&str]| header.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)));
+    let (Some(i), Some(c), Some(t)) = (find(&["InvoiceId"]), find(&["currency", "BillingCurrency"]), find(&["total", "amount"])) else {
+        anyhow::bail!("{}: expected columns InvoiceId, currency and total", path.display());
+    };
+    let mut ids = Vec::new();
+    let mut currencies = Vec::new();
+    let mut totals = Vec::new();
+    for (n, line) in lines.enumerate() {
+        let f = crate::input::split_csv_line(line);
+        let get = |k: usize| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+        let total: f64 = get(t).parse().map_err(|_| anyhow!("{}:{}: total `{}` is not a number", path.display(), n + 2, get(t)))?;
+        ids.push(get(i));
+        currencies.push(get(c));
+        totals.push(total);
+    }
+    use datafusion::arrow::array::{ArrayRef, Float64Array, StringArray};
+    let batch = datafusion::arrow::array::RecordBatch::try_from_iter([
+        ("InvoiceId", std::sync::Arc::new(StringArray::from(ids)) as ArrayRef),
+        ("currency", std::sync::Arc::new(StringArray::from(currencies)) as ArrayRef),
+        ("total", std::sync::Arc::new(Float64Array::from(totals)) as ArrayRef),
+    ])?;
+    let table = datafusion::datasource::MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+    ds.ctx.register_table(datafusion::common::TableReference::bare("Invoices"), std::sync::Arc::new(table))?;
+    Ok(())
+}
+
+pub async fn run_checks(ds: &Dataset, checks: &[EvidenceCheck], invoices: bool) -> Vec<EvidenceResult> {
+    let mut out = Vec::new();
+    for c in checks {
+        let mut r = EvidenceResult {
+            id: c.id.clone(),
+            area: c.area,
+            title: c.title.clone(),
+            requirements: c.requirements.clone(),
+            status: Status::Skip,
+            violations: 0,
+            reason: None,
+            sample: None,
+        };
+        let missing: Vec<&String> = c.needs.iter().filter(|n| !ds.has_column(n)).collect();
+        if !missing.is_empty() {
+            r.reason = Some(format!("missing column(s): {}", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+        } else if c.needs_invoices && !invoices {
+            r.reason = Some("needs the invoice totals (--invoices FILE or `invoices:` in the declaration)".into());
+        } else {
+            let applies = match &c.requires {
+                None => Ok(true),
+                Some(req) => ds.collect(&req.sql).await.map(|b| {
+                    b.first()
+                        .filter(|b| b.num_rows() > 0)
+                        .and_then(|b| b.column(0).as_any().downcast_ref::<datafusion::arrow::array::BooleanArray>().map(|a| a.value(0)))
+                        .unwrap_or(false)
+                }),
+            };
+            match applies {
+                Ok(false) => r.reason = c.requires.as_ref().map(|q| q.reason.clone()),
+                Err(e) => {
+                    r.status = Status::Error;
+                    r.reason = Some(crate::input::clean_error(&e.to_string()));
+                }
+                Ok(true) => match ds.count_and_sample(&c.sql, 5).await {
+                    Ok((n, sample)) => {
+                        r.violations = n;
+                        r.status = if n == 0 { Status::Pass } else { Status::Fail };
+                        r.sample = (n > 0).then_some(sample);
+                    }
+                    Err(e) => {
+                        r.status = Status::Error;
+                        r.reason = Some(crate::input::clean_error(&e.to_string()));
+                    }
+                },
+            }
+        }
+        out.push(r);
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sample sufficiency
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Ok,
+    Warning,
+    /// Certification cannot proceed on this sample.
+    Insufficient,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sufficiency {
+    pub check: String,
+    pub level: Level,
+    pub detail: String,
+}
+
+/// Rows below which a sample is called small.
+pub const SMALL_SAMPLE_ROWS: u64 = 1000;
+
+async fn scalar_rows(ds: &Dataset, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
+    let (_, s) = ds.count_and_sample(sql, 10_000).await.map_err(|e| anyhow!(crate::input::clean_error(&e.to_string())))?;
+    Ok(s.rows)
+}
+
+pub async fn sufficiency(ds: &Dataset, rows: u64) -> Vec<Sufficiency> {
+    let mut out = Vec::new();
+    let mut push = |check: &str, level, detail: String| out.push(Sufficiency { check: check.into(), level, detail });
+    push(
+        "row count",
+        if rows == 0 {
+            Level::Insufficient
+        } else if rows < SMALL_SAMPLE_ROWS {
+            Level::Warning
+        } else {
+            Level::Ok
+        },
+        if rows < SMALL_SAMPLE_ROWS && rows > 0 {
+            format!("{rows} rows: a sample this small may not be representative")
+        } else {
+            format!("{rows} rows")
+        },
+    );
+    let periods = ["BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd"];
+    if periods.iter().all(|c| ds.has_column(c)) {
+        // A billing period is complete when its charges reach from its start to its end.
+        let sql = "SELECT s, e, complete FROM (SELECT BillingPeriodStart AS s, BillingPeriodEnd AS e, \
+                   MIN(ChargePeriodStart) <= BillingPeriodStart AND MAX(ChargePeriodEnd) >= BillingPeriodEnd AS complete \
+                   FROM CostAndUsage WHERE BillingPeriodStart IS NOT NULL AND BillingPeriodEnd IS NOT NULL \
+                   GROUP BY BillingPeriodStart, BillingPeriodEnd) ORDER BY s";
+        match scalar_rows(ds, sql).await {
+            Ok(r) => {
+                let complete: Vec<String> = r.iter().filter(|x| x[2].as_deref() == Some("true")).map(|x| x[0].clone().unwrap_or_default()).collect();
+                let (level, detail) = if complete.is_empty() {
+                    (Level::Insufficient, format!("none of the {} billing period(s) is covered from start to end by its charges", r.len()))
+                } else {
+                    (Level::Ok, format!("{} of {} billing period(s) complete (from {})", complete.len(), r.len(), complete.join(", ")))
+                };
+                push("complete billing period", level, detail);
+            }
+            Err(e) => push("complete billing period", Level::Warning, format!("could not be checked: {e}")),
+        }
+    } else {
+        push("complete billing period", Level::Insufficient, "billing or charge period columns are missing".into());
+    }
+    if ds.has_column("ChargeCategory") {
+        match scalar_rows(ds, "SELECT ChargeCategory, COUNT(*) FROM CostAndUsage GROUP BY 1 ORDER BY 1").await {
+            Ok(r) => {
+                let present: Vec<String> = r.iter().filter_map(|x| x[0].clone()).collect();
+                let all = ["Usage", "Purchase", "Tax", "Credit", "Adjustment"];
+                let missing: Vec<&str> = all.iter().copied().filter(|c| !present.iter().any(|p| p == c)).collect();
+                let level = if !present.iter().any(|p| p == "Usage") {
+                    Level::Insufficient
+                } else if present.len() < 2 {
+                    Level::Warning
+                } else {
+                    Level::Ok
+                };
+                let counts: Vec<String> = r.iter().map(|x| format!("{} {}", x[0].as_deref().unwrap_or("NULL"), x[1].as_deref().unwrap_or("0"))).collect();
+                let mut detail = counts.join(", ");
+                if !missing.is_empty() {
+                    detail.push_str(&format!("; absent: {}", missing.join(", ")));
+                }
+                push("charge categories", level, detail);
+            }
+            Err(e) => push("charge categories", Level::Warning, format!("could not be checked: {e}")),
+        }
+    }
+    // Conditional columns that may be null but never are: a sample trimmed of its edge cases?
+    let nullable: Vec<&str> = ds
+        .catalog
+        .columns
+        .iter()
+        .filter(|c| c.level == FeatureLevel::Conditional && c.nullable && ds.has_column(&c.name))
+        .map(|c| c.name.as_str())
+        .collect();
+    if !nullable.is_empty() {
+        let items: Vec<String> = nullable.iter().map(|c| format!("COUNT(*) - COUNT({})", crate::engine::quote_ident(c))).collect();
+        let sql = format!("SELECT {} FROM CostAndUsage", items.join(", "));
+        if let Ok(r) = scalar_rows(ds, &sql).await {
+            let nulls: Vec<u64> = r.first().map(|row| row.iter().map(|v| v.as_deref().unwrap_or("0").parse().unwrap_or(0)).collect()).unwrap_or_default();
+            let never: Vec<&str> = nullable.iter().zip(&nulls).filter(|(_, n)| **n == 0).map(|(c, _)| *c).collect();
+            let (level, detail) = if !never.is_empty() && never.len() == nullable.len() {
+                (Level::Warning, format!("none of the {} nullable conditional columns has a single null: the sample may have been chosen to avoid edge cases", never.len()))
+            } else if !never.is_empty() {
+                (Level::Ok, format!("{} of {} nullable conditional columns have nulls; never null: {}", nullable.len() - never.len(), nullable.len(), never.join(", ")))
+            } else {
+                (Level::Ok, format!("all {} nullable conditional columns have nulls", nullable.len()))
+            };
+            push("edge cases", level, detail);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The verdict
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub entity: String,
+    pub keyword: String,
+    pub requirement: String,
+    pub violations: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workaround: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kil: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Mandatory columns fail static checks, or the sample is insufficient: certification stops.
+    Blocked,
+    /// Deviations count toward the threshold.
+    Deviations,
+    /// No counted deviation.
+    Clean,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum AttestationState {
+    /// An evidence check on the data passed.
+    #[serde(rename = "automated: pass")]
+    AutomatedPass,
+    /// An evidence check on the data found violations.
+    #[serde(rename = "automated: fail")]
+    AutomatedFail,
+    #[serde(rename = "attested")]
+    Attested,
+    #[serde(rename = "missing")]
+    Missing,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttestationStatus {
+    pub area: AttestationArea,
+    pub name: String,
+    pub state: AttestationState,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Certification {
+    pub provider: String,
+    pub focus_version: String,
+    pub features: Vec<String>,
+    pub criteria: Vec<String>,
+    pub verdict: Verdict,
+    pub blocking: Vec<Finding>,
+    pub deviation_count: usize,
+    pub deviations: Vec<Finding>,
+    pub kils: Vec<Finding>,
+    pub should: Vec<Finding>,
+    /// MUST findings outside mandatory and conditional columns: disclosed, not counted.
+    pub disclosed: Vec<Finding>,
+    /// Requirements met over requirements that apply (skipped ones excluded; needing evidence
+    /// counts as met only when attested or backed by a passing evidence check).
+    pub score: f64,
+    pub met: u64,
+    pub applicable: u64,
+    pub unattested_evidence: Vec<String>,
+    pub attestations: Vec<AttestationStatus>,
+    pub evidence: Vec<EvidenceResult>,
+    pub sufficiency: Vec<Sufficiency>,
+}
+
+fn finding(r: &RuleEntry, d: &Declaration) -> Finding {
+    Finding {
+        id: r.id.clone(),
+        entity: r.entity.clone(),
+        keyword: r.keyword.as_str().to_string(),
+        requirement: r.requirement.clone(),
+        violations: r.violations,
+        workaround: d.deviation_for(&r.id).and_then(|x| x.workaround.clone()),
+        kil: d.kil_for(&r.id).map(|k| format!("{} ({}{})", k.description, k.evidence, if k.approved { ", approved" } else { ", not approved" })),
+    }
+}
+
+impl Certification {
+    pub fn build(report: &Report, set: &RuleSet, d: &Declaration, evidence: Vec<EvidenceResult>, sufficiency: Vec<Sufficiency>) -> Certification {
+        let (mut blocking, mut deviations, mut kils, mut should, mut disclosed) = (vec![], vec![], vec![], vec![], vec![]);
+        let evidence_passed = |id: &str| evidence.iter().any(|e| e.status == Status::Pass && e.requirements.iter().any(|r| r == id));
+        let (mut met, mut applicable) = (0u64, 0u64);
+        let mut unattested = Vec::new();
+        for r in &report.rules {
+            match r.status {
+                Status::Skip => {}
+                Status::Pass => {
+                    met += 1;
+                    applicable += 1;
+                }
+                Status::NeedsEvidence => {
+                    applicable += 1;
+                    if d.attestation_for(&r.id).is_some() || evidence_passed(&r.id) {
+                        met += 1;
+                    } else {
+                        unattested.push(r.id.clone());
+                    }
+                }
+                Status::Fail | Status::Error => applicable += 1,
+            }
+            if r.status != Status::Fail || r.function == "composite" {
+                continue;
+            }
+            let f = finding(r, d);
+            let level = (r.entity_type == "column").then(|| set.catalog.column(&r.entity).map(|c| c.level)).flatten();
+            let counted_column = matches!(level, Some(FeatureLevel::Mandatory | FeatureLevel::Conditional));
+            if !r.keyword.is_mandatory() {
+                should.push(f);
+            } else if !counted_column {
+                disclosed.push(f);
+            } else {
+                if level == Some(FeatureLevel::Mandatory) && r.rule_type == "static" {
+                    blocking.push(f.clone());
+                }
+                if d.kil_for(&r.id).is_some_and(|k| k.approved) {
+                    kils.push(f);
+                } else {
+                    deviations.push(f);
+                }
+            }
+        }
+        let insufficient = sufficiency.iter().any(|s| s.level == Level::Insufficient);
+        let verdict = if !blocking.is_empty() || insufficient {
+            Verdict::Blocked
+        } else if !deviations.is_empty() {
+            Verdict::Deviations
+        } else {
+            Verdict::Clean
+        };
+        let attestations = AttestationArea::ALL
+            .iter()
+            .map(|&area| {
+                let checks: Vec<&EvidenceResult> = evidence.iter().filter(|e| e.area == area && e.status != Status::Skip).collect();
+                let attested = d.attestations.iter().find(|a| a.area == area);
+                let (state, detail) = if let Some(bad) = checks.iter().find(|e| matches!(e.status, Status::Fail | Status::Error)) {
+                    let what = match (&bad.status, &bad.reason) {
+                        (Status::Error, Some(reason)) => format!("the check failed to run: {reason}"),
+                        _ => format!("{} violation(s)", bad.violations),
+                    };
+                    (AttestationState::AutomatedFail, format!("{}: {what}", bad.title))
+                } else if !checks.is_empty() {
+                    (AttestationState::AutomatedPass, checks.iter().map(|e| e.title.clone()).collect::<Vec<_>>().join("; "))
+                } else if let Some(a) = attested {
+                    (AttestationState::Attested, a.statement.clone())
+                } else {
+                    (AttestationState::Missing, "neither attested in the declaration nor checkable on this sample".into())
+                };
+                AttestationStatus { area, name: area.name().into(), state, detail }
+            })
+            .collect();
+        let deviation_count = deviations.len();
+        Certification {
+            provider: d.provider.clone(),
+            focus_version: d.focus_version.clone(),
+            features: d.features.iter().map(|f| f.name().to_string()).collect(),
+            criteria: d.criteria().into_iter().collect(),
+            verdict,
+            blocking,
+            deviation_count,
+            deviations,
+            kils,
+            should,
+            disclosed,
+            score: if applicable == 0 { 0.0 } else { met as f64 / applicable as f64 },
+            met,
+            applicable,
+            unattested_evidence: unattested,
+            attestations,
+            evidence,
+            sufficiency,
+        }
+    }
+}
