@@ -46,6 +46,35 @@ pub enum Command {
     /// Validate every dataset of a corpus and compare each requirement's outcome with a baseline
     #[command(after_help = REGRESS_EXIT_CODES)]
     Regress(RegressArgs),
+    /// Draft a Conformance Gap Report and a column mapping reference (Markdown or HTML)
+    #[command(after_help = EXIT_CODES)]
+    Report(ReportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Export files, directories or globs forming one dataset (the certification sample)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// The provider's declaration (YAML)
+    #[arg(long, value_name = "FILE")]
+    pub declaration: PathBuf,
+    /// Invoice totals (CSV: InvoiceId, currency, total) for the invoice alignment check
+    #[arg(long, value_name = "FILE")]
+    pub invoices: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = crate::gapreport::GapFormat::Markdown)]
+    pub format: crate::gapreport::GapFormat,
+    /// Write the report to this file (atomically) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Applicability criteria beyond the declaration's: all, none, or A,B,...
+    #[arg(long, default_value = "none", value_name = "all|none|A,B,...")]
+    pub applicability: String,
+    #[command(flatten)]
+    pub source: RuleSource,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 const REGRESS_EXIT_CODES: &str = "Exit status: 0 no regression, 1 at least one regression (a requirement newly fails or errors, \
@@ -320,6 +349,7 @@ async fn run(cli: Cli) -> Result<Code> {
         Command::Query(args) => query(args).await,
         Command::Queries(cmd) => queries(cmd),
         Command::Regress(args) => regress(args).await,
+        Command::Report(args) => gap_report(args).await,
         Command::Convert(args) => {
             let (set, _) = load_rules(&args.source)?;
             if crate::input::InputFormat::of(&args.output) != Some(crate::input::InputFormat::Parquet) {
@@ -472,6 +502,42 @@ async fn validate(args: ValidateArgs) -> Result<Code> {
     } else {
         0
     })
+}
+
+/// `report`: validate the sample with the declaration, profile its columns, write the draft.
+async fn gap_report(args: ReportArgs) -> Result<Code> {
+    let (set, rule_errors) = load_rules(&args.source)?;
+    if rule_errors > 0 {
+        bail!("{rule_errors} rule file(s) could not be loaded: a gap report needs the whole rule set");
+    }
+    let d = load_declaration(&args.declaration, &set)?;
+    let applicability = d.applicability(&Applicability::parse(&args.applicability).map_err(|e| anyhow!(e))?);
+    let input = input::resolve(&args.paths).map_err(|e| anyhow!("{e}"))?;
+    if let Some(out) = &args.output {
+        output::check_not_input(out, &input.files)?;
+    }
+    let ds = Dataset::open(&input, &set.catalog, &args.engine.options()).await.map_err(|e| anyhow!("{e}"))?;
+    let opts = RunOptions { applicability: applicability.clone(), sample_rows: 0, concurrency: 2 };
+    let result = runner::run(&set, &ds, &opts).await.map_err(|e| anyhow!("{e}"))?;
+    let info = DatasetInfo {
+        paths: input.files.iter().map(|p| p.display().to_string()).collect(),
+        format: input.format.as_str().to_string(),
+        rows: result.rows,
+        columns: ds.columns.len(),
+    };
+    let report = Report::build(&set, &result.outcomes, info, applicability.describe());
+    let invoices = args.invoices.clone().or_else(|| d.invoices.as_ref().map(|i| args.declaration.parent().unwrap_or(std::path::Path::new("")).join(i)));
+    let cert = certify(&ds, &report, &set, &d, invoices.as_deref(), args.source.rules.as_deref()).await?;
+    let columns = crate::gapreport::profile(&ds, result.rows).await.map_err(|e| anyhow!("{e}"))?;
+    let g = crate::gapreport::GapReport {
+        report: &report,
+        cert: &cert,
+        declaration: &d,
+        columns: &columns,
+        generated: format!("focus-sql {}", env!("CARGO_PKG_VERSION")),
+    };
+    output::write_output(args.output.as_deref(), |w| crate::gapreport::render(&g, args.format, w))?;
+    Ok(0)
 }
 
 /// Read a declaration and check that the requirements it names exist.

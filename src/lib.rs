@@ -7,6 +7,7 @@ pub mod cli;
 pub mod convert;
 pub mod declaration;
 pub mod engine;
+pub mod gapreport;
 pub mod input;
 pub mod lint;
 pub mod outcome;

@@ -40,9 +40,21 @@ pub fn write_output(path: Option<&Path>, render: impl FnOnce(&mut dyn Write) -> 
                 render(&mut w).with_context(|| format!("{}: write failed", path.display()))?;
                 w.flush()?;
             }
+            readable_by_all(tmp.as_file());
             tmp.as_file().sync_all().ok();
             tmp.persist(path).map_err(|e| anyhow::anyhow!("{}: cannot write: {}", path.display(), e.error))?;
             Ok(())
         }
     }
+}
+
+/// Temporary files are created private (0600); a written result gets the usual 0644.
+pub fn readable_by_all(file: &std::fs::File) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = file.set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    #[cfg(not(unix))]
+    let _ = file;
 }

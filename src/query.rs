@@ -142,6 +142,7 @@ pub fn write_parquet(batches: &[RecordBatch], path: &std::path::Path) -> anyhow:
         }
         writer.close()?;
     }
+    crate::output::readable_by_all(tmp.as_file());
     tmp.persist(path).map_err(|e| anyhow::anyhow!("{}: cannot write: {}", path.display(), e.error))?;
     Ok(())
 }

@@ -107,6 +107,7 @@ pub async fn synth(opts: &SynthOptions, catalog: &Catalog) -> Result<()> {
                     file.flush()?;
                 }
             }
+            crate::output::readable_by_all(tmp.as_file());
             tmp.persist(&opts.output).map_err(|e| anyhow!("{}: {}", opts.output.display(), e.error))?;
         }
         InputFormat::Parquet => {

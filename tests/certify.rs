@@ -171,3 +171,39 @@ fn declaration_mistakes_are_located() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("unknown requirement id(s): Nope-C-001-M"), "{}", stderr(&o));
 }
+
+#[test]
+fn the_gap_report_drafts_every_section_and_maps_every_column() {
+    let dir = scratch("gap-report");
+    let md = dir.join("gap.md");
+    let o = run(&["report", &testdata("sample.csv"), "--declaration", &declaration(), "-o", md.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = fs::read_to_string(&md).unwrap();
+    for s in ["Certification summary", "Sample sufficiency", "Blocking failures", "Deviations", "Known Industry Limitations", "Disclosed findings", "Applicability declarations", "Attestations", "Column mapping reference"] {
+        assert!(text.contains(s), "missing section {s}");
+    }
+    // One mapping row per column of the sample, with its null share and sample values.
+    let (header, rows) = sample_records();
+    for h in &header {
+        assert!(text.lines().any(|l| l.starts_with(&format!("| {h} |"))), "no mapping row for {h}");
+    }
+    let cat = header.iter().position(|h| h == "ChargeClass").unwrap();
+    let nulls = rows.iter().filter(|r| r[cat].is_empty()).count();
+    let share = format!("{:.1}%", nulls as f64 * 100.0 / rows.len() as f64);
+    let line = text.lines().find(|l| l.starts_with("| ChargeClass |")).unwrap();
+    assert!(line.contains(&share) && line.contains("Correction"), "{line} (expected {share})");
+    assert!(text.contains("| Tags | supported | TAGGING_SUPPORTED |"), "declared features are listed");
+    assert!(text.contains("| Capacity Reservations | not supported |"));
+
+    // HTML: one self-contained file (no external scripts, styles or images).
+    let html = dir.join("gap.html");
+    let o = run(&["report", &testdata("broken/bad-values.csv"), "--declaration", &declaration(), "--format", "html", "-o", html.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let h = fs::read_to_string(&html).unwrap();
+    assert!(h.starts_with("<!DOCTYPE html>") && h.trim_end().ends_with("</html>"));
+    for external in ["<script", "<link", "src=", "url("] {
+        assert!(!h.contains(external), "external reference {external}");
+    }
+    assert!(h.contains("class=\"verdict blocked\"") && h.contains("BilledCost-C-001-M"));
+    assert_eq!(h.matches("<section").count(), 9);
+}
