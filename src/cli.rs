@@ -49,6 +49,25 @@ pub enum Command {
     /// Draft a Conformance Gap Report and a column mapping reference (Markdown or HTML)
     #[command(after_help = EXIT_CODES)]
     Report(ReportArgs),
+    /// Anonymize a sample: keyed hashes for account and resource ids and names, tag values removed
+    #[command(after_help = EXIT_CODES)]
+    Scrub(ScrubArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ScrubArgs {
+    /// The export to scrub (files, a directory or a glob forming one dataset)
+    #[arg(required = true, value_name = "IN")]
+    pub input: Vec<String>,
+    /// Where to write the scrubbed copy: .csv, .csv.gz or .parquet (written atomically)
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// File holding the secret key (keep it to scrub later samples the same way); or set
+    /// FOCUS_SQL_SCRUB_KEY
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: RuleSource,
 }
 
 #[derive(Args, Debug)]
@@ -350,6 +369,18 @@ async fn run(cli: Cli) -> Result<Code> {
         Command::Queries(cmd) => queries(cmd),
         Command::Regress(args) => regress(args).await,
         Command::Report(args) => gap_report(args).await,
+        Command::Scrub(args) => {
+            let (set, _) = load_rules(&args.source)?;
+            let key = match (&args.key_file, std::env::var("FOCUS_SQL_SCRUB_KEY")) {
+                (Some(f), _) => std::fs::read(f).with_context(|| format!("{}: cannot read the key", f.display()))?,
+                (None, Ok(k)) => k.into_bytes(),
+                (None, Err(_)) => bail!("give the secret key with --key-file FILE or FOCUS_SQL_SCRUB_KEY"),
+            };
+            let key: Vec<u8> = key.trim_ascii().to_vec();
+            let rows = crate::scrub::scrub(&args.input, &args.output, &key, &set.catalog).await?;
+            eprintln!("focus-sql: wrote {rows} scrubbed rows to {}", args.output.display());
+            Ok(0)
+        }
         Command::Convert(args) => {
             let (set, _) = load_rules(&args.source)?;
             if crate::input::InputFormat::of(&args.output) != Some(crate::input::InputFormat::Parquet) {

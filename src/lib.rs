@@ -19,6 +19,7 @@ pub mod rules;
 pub mod ruletest;
 pub mod runner;
 pub mod saved;
+pub mod scrub;
 pub mod shell;
 pub mod sync;
 pub mod synth;

@@ -1,0 +1,267 @@
+//! `focus-sql scrub`: anonymize a sample for certification. Account and resource identifiers
+//! (and commitment and capacity reservation ids, which often embed them) become keyed hashes,
+//! consistent across the file; account ids embedded in other identifiers and descriptions are
+//! replaced by the same hashes; names become keyed hashes too (so "has a name" and "name equals
+//! id" survive); tag values are removed, keys kept. Costs, dates, currencies, categories and
+//! quantities are untouched. Deterministic for a given key.
+
+use crate::catalog::Catalog;
+use crate::engine::{quote_ident, Dataset, EngineOptions, SOURCE_TABLE};
+use crate::input;
+use anyhow::{anyhow, bail, Context, Result};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Columns replaced by a keyed hash of their value.
+pub const HASHED: [&str; 5] = ["BillingAccountId", "SubAccountId", "ResourceId", "CommitmentDiscountId", "CapacityReservationId"];
+/// Name columns, replaced by a keyed hash of their value.
+pub const NAMES: [&str; 4] = ["BillingAccountName", "SubAccountName", "ResourceName", "CommitmentDiscountName"];
+/// Columns where account ids may be embedded (ARN-like ids, descriptions); custom `x_` text
+/// columns are treated the same way.
+pub const EMBEDDING: [&str; 5] = ["InvoiceId", "SkuId", "SkuPriceId", "ChargeDescription", "ResourceType"];
+
+/// HMAC-SHA256 (RFC 2104).
+pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = Sha256::new();
+    inner.update(k.map(|b| b ^ 0x36));
+    inner.update(msg);
+    let inner = inner.finalize();
+    let mut outer = Sha256::new();
+    outer.update(k.map(|b| b ^ 0x5c));
+    outer.update(&inner[..]);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&outer.finalize());
+    out
+}
+
+pub struct Scrubber {
+    key: Vec<u8>,
+    /// Account ids found in the data, longest first, with their replacements.
+    accounts: Vec<(String, String)>,
+}
+
+impl Scrubber {
+    pub fn new(key: &[u8]) -> Scrubber {
+        Scrubber { key: key.to_vec(), accounts: Vec::new() }
+    }
+
+    /// The replacement of one value: `anon-` and 16 hex digits of its keyed hash.
+    pub fn token(&self, value: &str) -> String {
+        let h = hmac_sha256(&self.key, value.as_bytes());
+        let hex: String = h[..8].iter().map(|b| format!("{b:02x}")).collect();
+        format!("anon-{hex}")
+    }
+
+    pub fn set_accounts(&mut self, ids: impl IntoIterator<Item = String>) {
+        // Very short ids would match inside unrelated text.
+        let mut a: Vec<(String, String)> = ids.into_iter().filter(|i| i.chars().count() >= 4).map(|i| (self.token(&i), i)).map(|(t, i)| (i, t)).collect();
+        a.sort_by(|x, y| y.0.len().cmp(&x.0.len()).then(x.0.cmp(&y.0)));
+        a.dedup();
+        self.accounts = a;
+    }
+
+    /// Account ids inside `text` replaced by their tokens.
+    pub fn embedded(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (id, token) in &self.accounts {
+            if out.contains(id.as_str()) {
+                out = out.replace(id.as_str(), token);
+            }
+        }
+        out
+    }
+
+    /// Tag values removed (empty strings), keys kept; text that is not a JSON object is
+    /// replaced by a token, as it may hold anything.
+    pub fn tags(&self, text: &str) -> String {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(map)) => {
+                let cleared: serde_json::Map<String, serde_json::Value> =
+                    map.into_iter().map(|(k, _)| (k, serde_json::Value::String(String::new()))).collect();
+                serde_json::Value::Object(cleared).to_string()
+            }
+            _ => self.token(text),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Treatment {
+    Keep,
+    Hash,
+    Tags,
+    Embedded,
+}
+
+fn treatment(name: &str, ty: &DataType) -> Treatment {
+    let text = matches!(ty, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _));
+    if HASHED.contains(&name) || NAMES.contains(&name) {
+        Treatment::Hash
+    } else if name == "Tags" && text {
+        Treatment::Tags
+    } else if text && (EMBEDDING.contains(&name) || name.starts_with("x_")) {
+        Treatment::Embedded
+    } else {
+        Treatment::Keep
+    }
+}
+
+fn map_strings(array: &ArrayRef, f: impl Fn(&str) -> String) -> Result<ArrayRef> {
+    let text = datafusion::arrow::compute::cast(array, &DataType::Utf8)?;
+    let s = text.as_string::<i32>();
+    let mut b = StringBuilder::with_capacity(s.len(), s.value_data().len());
+    for v in s.iter() {
+        match v {
+            Some(v) => b.append_value(f(v)),
+            None => b.append_null(),
+        }
+    }
+    Ok(Arc::new(b.finish()))
+}
+
+fn transform(s: &Scrubber, batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    for (i, f) in batch.schema().fields().iter().enumerate() {
+        let a = batch.column(i);
+        columns.push(match treatment(f.name(), f.data_type()) {
+            Treatment::Keep => a.clone(),
+            Treatment::Hash => map_strings(a, |v| s.token(v))?,
+            Treatment::Tags => map_strings(a, |v| s.tags(v))?,
+            Treatment::Embedded => map_strings(a, |v| s.embedded(v))?,
+        });
+    }
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+/// The output format, from the file name.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum OutFormat {
+    Csv,
+    CsvGz,
+    Parquet,
+}
+
+pub async fn scrub(paths: &[String], out: &Path, key: &[u8], catalog: &Catalog) -> Result<u64> {
+    if key.len() < 8 {
+        bail!("the scrub key is too short: use at least 8 characters (better 32 random ones)");
+    }
+    let format = match input::InputFormat::of(out) {
+        Some(input::InputFormat::Csv) => OutFormat::Csv,
+        Some(input::InputFormat::CsvGz) => OutFormat::CsvGz,
+        Some(input::InputFormat::Parquet) => OutFormat::Parquet,
+        _ => bail!("{}: name the output .csv, .csv.gz or .parquet", out.display()),
+    };
+    let input = input::resolve(paths).map_err(|e| anyhow!("{e}"))?;
+    crate::output::check_not_input(out, &input.files)?;
+    let ds = Dataset::open(&input, catalog, &EngineOptions::default()).await.map_err(|e| anyhow!("{e}"))?;
+    let mut scrubber = Scrubber::new(key);
+    let account_cols: Vec<&str> = ["BillingAccountId", "SubAccountId"].into_iter().filter(|c| ds.has_column(c)).collect();
+    if !account_cols.is_empty() {
+        let sql = account_cols
+            .iter()
+            .map(|c| format!("SELECT DISTINCT CAST({} AS VARCHAR) AS id FROM {SOURCE_TABLE} WHERE {} IS NOT NULL", quote_ident(c), quote_ident(c)))
+            .collect::<Vec<_>>()
+            .join(" UNION ");
+        let (_, sample) = ds.count_and_sample(&sql, 1_000_000).await.map_err(|e| anyhow!("{e}"))?;
+        scrubber.set_accounts(sample.rows.into_iter().filter_map(|r| r.into_iter().next().flatten()));
+    }
+    let df = ds.ctx.sql(&format!("SELECT * FROM {SOURCE_TABLE}")).await?;
+    let in_schema = df.schema().inner().clone();
+    let fields: Vec<Field> = in_schema
+        .fields()
+        .iter()
+        .map(|f| match treatment(f.name(), f.data_type()) {
+            Treatment::Keep => f.as_ref().clone(),
+            _ => Field::new(f.name(), DataType::Utf8, true),
+        })
+        .collect();
+    let schema: SchemaRef = Arc::new(Schema::new(fields));
+    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot create a file", dir.display()))?;
+    let mut stream = df.execute_stream().await?;
+    let mut rows = 0u64;
+    {
+        let file = std::io::BufWriter::new(tmp.as_file().try_clone()?);
+        enum Sink {
+            Csv(datafusion::arrow::csv::Writer<Box<dyn Write>>),
+            Parquet(datafusion::parquet::arrow::ArrowWriter<std::io::BufWriter<std::fs::File>>),
+        }
+        let mut sink = match format {
+            OutFormat::Csv => Sink::Csv(datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(Box::new(file) as Box<dyn Write>)),
+            OutFormat::CsvGz => {
+                let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+                Sink::Csv(datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(Box::new(gz) as Box<dyn Write>))
+            }
+            OutFormat::Parquet => {
+                let props = datafusion::parquet::file::properties::WriterProperties::builder()
+                    .set_compression(datafusion::parquet::basic::Compression::ZSTD(Default::default()))
+                    .build();
+                Sink::Parquet(datafusion::parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))?)
+            }
+        };
+        while let Some(batch) = stream.next().await {
+            let batch = transform(&scrubber, &batch?, &schema)?;
+            rows += batch.num_rows() as u64;
+            match &mut sink {
+                Sink::Csv(w) => w.write(&batch)?,
+                Sink::Parquet(w) => w.write(&batch)?,
+            }
+        }
+        match sink {
+            Sink::Csv(w) => {
+                let mut inner = w.into_inner();
+                inner.flush()?;
+                // Dropping the boxed writer finishes the gzip stream.
+                drop(inner);
+            }
+            Sink::Parquet(w) => {
+                w.close()?;
+            }
+        }
+    }
+    crate::output::readable_by_all(tmp.as_file());
+    tmp.as_file().sync_all().ok();
+    tmp.persist(out).map_err(|e| anyhow!("{}: cannot write: {}", out.display(), e.error))?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        let h = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        // Keys longer than the block are hashed first (RFC 4231 test case 6).
+        let h = hmac_sha256(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First");
+        let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    }
+
+    #[test]
+    fn tokens_embedded_ids_and_tags() {
+        let mut s = Scrubber::new(b"a secret key");
+        assert_eq!(s.token("ba-1001"), s.token("ba-1001"));
+        assert_ne!(s.token("ba-1001"), s.token("ba-1002"));
+        assert_ne!(Scrubber::new(b"another key!").token("ba-1001"), s.token("ba-1001"));
+        s.set_accounts(["123456789012".to_string(), "12".to_string()]);
+        let t = s.token("123456789012");
+        assert_eq!(s.embedded("arn:aws:ec2:us-east-1:123456789012:instance/i-1"), format!("arn:aws:ec2:us-east-1:{t}:instance/i-1"));
+        assert_eq!(s.embedded("item 12"), "item 12", "ids shorter than 4 characters are left alone");
+        assert_eq!(s.tags(r#"{"env":"prod","owner":"alice"}"#), r#"{"env":"","owner":""}"#);
+        assert!(s.tags("not json").starts_with("anon-"));
+    }
+}
