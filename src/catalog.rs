@@ -58,7 +58,7 @@ impl Catalog {
         for c in raw.columns {
             let ty = FocusType::parse(&c.ty).ok_or_else(|| LoadError {
                 path: path.to_path_buf(),
-                line: crate::rules::load::line_of_key(text, &format!("{{ name"), 1),
+                line: crate::rules::load::line_of_key(text, "{ name", 1),
                 message: format!("column {}: unknown type `{}`, expected one of: {}", c.name, c.ty, FocusType::expected()),
             })?;
             columns.push(ColumnDef { name: c.name, ty, level: c.level, nullable: c.nullable });

@@ -281,7 +281,7 @@ mod tests {
         let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(0..n as i64));
         let text: ArrayRef = Arc::new(StringArray::from_iter_values((0..n).map(|_| long.as_str())));
         let batch = RecordBatch::try_from_iter([("id", ids.clone()), ("text", text), ("more", ids)]).unwrap();
-        let out = table_view(&[batch.clone()], 1000).unwrap();
+        let out = table_view(std::slice::from_ref(&batch), 1000).unwrap();
         assert!(out.contains(&format!("({} rows, showing the first {TABLE_MAX_ROWS}; {TABLE_MAX_ROWS} values cut to {TABLE_MAX_CELL} characters)", n)), "{out}");
         assert!(!out.contains(&long));
         let narrow = table_view(&[batch], 20).unwrap();

@@ -83,7 +83,8 @@ fn the_sample_is_clean_and_its_evidence_checks_pass() {
 #[test]
 fn each_evidence_check_catches_its_violation() {
     let dir = scratch("certify-evidence");
-    let cases: Vec<(&str, Vec<(usize, &str, &str)>)> = vec![
+    type Edit<'a> = (usize, &'a str, &'a str);
+    let cases: Vec<(&str, Vec<Edit>)> = vec![
         ("pricing-math", vec![(1, "ListCost", "5.8")]),
         ("period-boundaries", vec![(1, "ChargePeriodEnd", "2026-06-02T00:00:00Z")]),
         ("purchase-effective-cost", vec![(29, "EffectiveCost", "89.28")]),

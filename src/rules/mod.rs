@@ -72,7 +72,7 @@ fn version_of(rel: &Path) -> Option<String> {
     rel.components()
         .filter_map(|c| c.as_os_str().to_str())
         .filter_map(|c| c.strip_prefix("focus-"))
-        .last()
+        .next_back()
         .map(str::to_string)
 }
 
