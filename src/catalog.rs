@@ -59,11 +59,25 @@ impl Catalog {
             let ty = FocusType::parse(&c.ty).ok_or_else(|| LoadError {
                 path: path.to_path_buf(),
                 line: crate::rules::load::line_of_key(text, "{ name", 1),
-                message: format!("column {}: unknown type `{}`, expected one of: {}", c.name, c.ty, FocusType::expected()),
+                message: format!(
+                    "column {}: unknown type `{}`, expected one of: {}",
+                    c.name,
+                    c.ty,
+                    FocusType::expected()
+                ),
             })?;
-            columns.push(ColumnDef { name: c.name, ty, level: c.level, nullable: c.nullable });
+            columns.push(ColumnDef {
+                name: c.name,
+                ty,
+                level: c.level,
+                nullable: c.nullable,
+            });
         }
-        Ok(Catalog { version: raw.version, dataset: raw.dataset, columns })
+        Ok(Catalog {
+            version: raw.version,
+            dataset: raw.dataset,
+            columns,
+        })
     }
 
     pub fn column(&self, name: &str) -> Option<&ColumnDef> {
@@ -75,7 +89,12 @@ impl Catalog {
         let lower = name.to_ascii_lowercase();
         self.columns
             .iter()
-            .map(|c| (edit_distance(&lower, &c.name.to_ascii_lowercase()), c.name.as_str()))
+            .map(|c| {
+                (
+                    edit_distance(&lower, &c.name.to_ascii_lowercase()),
+                    c.name.as_str(),
+                )
+            })
             .filter(|(d, _)| *d <= 3.max(name.len() / 3))
             .min()
             .map(|(_, n)| n)

@@ -50,7 +50,10 @@ pub struct EvidenceCheck {
 
 fn parse_check(text: &str, display: &str) -> Result<EvidenceCheck> {
     serde_yaml::from_str(text).map_err(|e| {
-        let at = e.location().map(|l| format!(":{}", l.line())).unwrap_or_default();
+        let at = e
+            .location()
+            .map(|l| format!(":{}", l.line()))
+            .unwrap_or_default();
         anyhow!("{display}{at}: {e}")
     })
 }
@@ -62,11 +65,21 @@ pub fn load_checks(extra: Option<&Path>) -> Result<Vec<EvidenceCheck>> {
         let c = parse_check(text, &format!("rules.d/{rel}"))?;
         by_id.insert(c.id.clone(), c);
     }
-    if let Some(dir) = extra.map(|d| d.join(crate::rules::EVIDENCE_DIR)).filter(|d| d.is_dir()) {
-        let mut files: Vec<_> = std::fs::read_dir(&dir)?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    if let Some(dir) = extra
+        .map(|d| d.join(crate::rules::EVIDENCE_DIR))
+        .filter(|d| d.is_dir())
+    {
+        let mut files: Vec<_> = std::fs::read_dir(&dir)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .collect();
         files.sort();
-        for f in files.into_iter().filter(|f| f.extension().is_some_and(|e| e == "yaml" || e == "yml")) {
-            let text = std::fs::read_to_string(&f).with_context(|| format!("{}: cannot read", f.display()))?;
+        for f in files
+            .into_iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        {
+            let text = std::fs::read_to_string(&f)
+                .with_context(|| format!("{}: cannot read", f.display()))?;
             let c = parse_check(&text, &f.display().to_string())?;
             by_id.insert(c.id.clone(), c);
         }
@@ -91,12 +104,28 @@ pub struct EvidenceResult {
 /// Register an invoice totals CSV (columns InvoiceId, currency or BillingCurrency, total or
 /// amount; names in any case) as the table `Invoices(InvoiceId, currency, total)`.
 pub async fn register_invoices(ds: &Dataset, path: &Path) -> Result<()> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the invoice totals", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the invoice totals", path.display()))?;
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header = crate::input::split_csv_line(lines.next().ok_or_else(|| anyhow!("{}: empty file", path.display()))?);
-    let find = |names: &[&str]| header.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)));
-    let (Some(i), Some(c), Some(t)) = (find(&["InvoiceId"]), find(&["currency", "BillingCurrency"]), find(&["total", "amount"])) else {
-        anyhow::bail!("{}: expected columns InvoiceId, currency and total", path.display());
+    let header = crate::input::split_csv_line(
+        lines
+            .next()
+            .ok_or_else(|| anyhow!("{}: empty file", path.display()))?,
+    );
+    let find = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    };
+    let (Some(i), Some(c), Some(t)) = (
+        find(&["InvoiceId"]),
+        find(&["currency", "BillingCurrency"]),
+        find(&["total", "amount"]),
+    ) else {
+        anyhow::bail!(
+            "{}: expected columns InvoiceId, currency and total",
+            path.display()
+        );
     };
     let mut ids = Vec::new();
     let mut currencies = Vec::new();
@@ -104,23 +133,46 @@ pub async fn register_invoices(ds: &Dataset, path: &Path) -> Result<()> {
     for (n, line) in lines.enumerate() {
         let f = crate::input::split_csv_line(line);
         let get = |k: usize| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
-        let total: f64 = get(t).parse().map_err(|_| anyhow!("{}:{}: total `{}` is not a number", path.display(), n + 2, get(t)))?;
+        let total: f64 = get(t).parse().map_err(|_| {
+            anyhow!(
+                "{}:{}: total `{}` is not a number",
+                path.display(),
+                n + 2,
+                get(t)
+            )
+        })?;
         ids.push(get(i));
         currencies.push(get(c));
         totals.push(total);
     }
     use datafusion::arrow::array::{ArrayRef, Float64Array, StringArray};
     let batch = datafusion::arrow::array::RecordBatch::try_from_iter([
-        ("InvoiceId", std::sync::Arc::new(StringArray::from(ids)) as ArrayRef),
-        ("currency", std::sync::Arc::new(StringArray::from(currencies)) as ArrayRef),
-        ("total", std::sync::Arc::new(Float64Array::from(totals)) as ArrayRef),
+        (
+            "InvoiceId",
+            std::sync::Arc::new(StringArray::from(ids)) as ArrayRef,
+        ),
+        (
+            "currency",
+            std::sync::Arc::new(StringArray::from(currencies)) as ArrayRef,
+        ),
+        (
+            "total",
+            std::sync::Arc::new(Float64Array::from(totals)) as ArrayRef,
+        ),
     ])?;
     let table = datafusion::datasource::MemTable::try_new(batch.schema(), vec![vec![batch]])?;
-    ds.ctx.register_table(datafusion::common::TableReference::bare("Invoices"), std::sync::Arc::new(table))?;
+    ds.ctx.register_table(
+        datafusion::common::TableReference::bare("Invoices"),
+        std::sync::Arc::new(table),
+    )?;
     Ok(())
 }
 
-pub async fn run_checks(ds: &Dataset, checks: &[EvidenceCheck], invoices: bool) -> Vec<EvidenceResult> {
+pub async fn run_checks(
+    ds: &Dataset,
+    checks: &[EvidenceCheck],
+    invoices: bool,
+) -> Vec<EvidenceResult> {
     let mut out = Vec::new();
     for c in checks {
         let mut r = EvidenceResult {
@@ -135,16 +187,31 @@ pub async fn run_checks(ds: &Dataset, checks: &[EvidenceCheck], invoices: bool) 
         };
         let missing: Vec<&String> = c.needs.iter().filter(|n| !ds.has_column(n)).collect();
         if !missing.is_empty() {
-            r.reason = Some(format!("missing column(s): {}", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+            r.reason = Some(format!(
+                "missing column(s): {}",
+                missing
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         } else if c.needs_invoices && !invoices {
-            r.reason = Some("needs the invoice totals (--invoices FILE or `invoices:` in the declaration)".into());
+            r.reason = Some(
+                "needs the invoice totals (--invoices FILE or `invoices:` in the declaration)"
+                    .into(),
+            );
         } else {
             let applies = match &c.requires {
                 None => Ok(true),
                 Some(req) => ds.collect(&req.sql).await.map(|b| {
                     b.first()
                         .filter(|b| b.num_rows() > 0)
-                        .and_then(|b| b.column(0).as_any().downcast_ref::<datafusion::arrow::array::BooleanArray>().map(|a| a.value(0)))
+                        .and_then(|b| {
+                            b.column(0)
+                                .as_any()
+                                .downcast_ref::<datafusion::arrow::array::BooleanArray>()
+                                .map(|a| a.value(0))
+                        })
                         .unwrap_or(false)
                 }),
             };
@@ -195,13 +262,22 @@ pub struct Sufficiency {
 pub const SMALL_SAMPLE_ROWS: u64 = 1000;
 
 async fn scalar_rows(ds: &Dataset, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
-    let (_, s) = ds.count_and_sample(sql, 10_000).await.map_err(|e| anyhow!(crate::input::clean_error(&e.to_string())))?;
+    let (_, s) = ds
+        .count_and_sample(sql, 10_000)
+        .await
+        .map_err(|e| anyhow!(crate::input::clean_error(&e.to_string())))?;
     Ok(s.rows)
 }
 
 pub async fn sufficiency(ds: &Dataset, rows: u64) -> Vec<Sufficiency> {
     let mut out = Vec::new();
-    let mut push = |check: &str, level, detail: String| out.push(Sufficiency { check: check.into(), level, detail });
+    let mut push = |check: &str, level, detail: String| {
+        out.push(Sufficiency {
+            check: check.into(),
+            level,
+            detail,
+        })
+    };
     push(
         "row count",
         if rows == 0 {
@@ -217,7 +293,12 @@ pub async fn sufficiency(ds: &Dataset, rows: u64) -> Vec<Sufficiency> {
             format!("{rows} rows")
         },
     );
-    let periods = ["BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd"];
+    let periods = [
+        "BillingPeriodStart",
+        "BillingPeriodEnd",
+        "ChargePeriodStart",
+        "ChargePeriodEnd",
+    ];
     if periods.iter().all(|c| ds.has_column(c)) {
         // A billing period is complete when its charges reach from its start to its end.
         let sql = "SELECT s, e, complete FROM (SELECT BillingPeriodStart AS s, BillingPeriodEnd AS e, \
@@ -226,25 +307,54 @@ pub async fn sufficiency(ds: &Dataset, rows: u64) -> Vec<Sufficiency> {
                    GROUP BY BillingPeriodStart, BillingPeriodEnd) ORDER BY s";
         match scalar_rows(ds, sql).await {
             Ok(r) => {
-                let complete: Vec<String> = r.iter().filter(|x| x[2].as_deref() == Some("true")).map(|x| x[0].clone().unwrap_or_default()).collect();
+                let complete: Vec<String> = r
+                    .iter()
+                    .filter(|x| x[2].as_deref() == Some("true"))
+                    .map(|x| x[0].clone().unwrap_or_default())
+                    .collect();
                 let (level, detail) = if complete.is_empty() {
                     (Level::Insufficient, format!("none of the {} billing period(s) is covered from start to end by its charges", r.len()))
                 } else {
-                    (Level::Ok, format!("{} of {} billing period(s) complete (from {})", complete.len(), r.len(), complete.join(", ")))
+                    (
+                        Level::Ok,
+                        format!(
+                            "{} of {} billing period(s) complete (from {})",
+                            complete.len(),
+                            r.len(),
+                            complete.join(", ")
+                        ),
+                    )
                 };
                 push("complete billing period", level, detail);
             }
-            Err(e) => push("complete billing period", Level::Warning, format!("could not be checked: {e}")),
+            Err(e) => push(
+                "complete billing period",
+                Level::Warning,
+                format!("could not be checked: {e}"),
+            ),
         }
     } else {
-        push("complete billing period", Level::Insufficient, "billing or charge period columns are missing".into());
+        push(
+            "complete billing period",
+            Level::Insufficient,
+            "billing or charge period columns are missing".into(),
+        );
     }
     if ds.has_column("ChargeCategory") {
-        match scalar_rows(ds, "SELECT ChargeCategory, COUNT(*) FROM CostAndUsage GROUP BY 1 ORDER BY 1").await {
+        match scalar_rows(
+            ds,
+            "SELECT ChargeCategory, COUNT(*) FROM CostAndUsage GROUP BY 1 ORDER BY 1",
+        )
+        .await
+        {
             Ok(r) => {
                 let present: Vec<String> = r.iter().filter_map(|x| x[0].clone()).collect();
                 let all = ["Usage", "Purchase", "Tax", "Credit", "Adjustment"];
-                let missing: Vec<&str> = all.iter().copied().filter(|c| !present.iter().any(|p| p == c)).collect();
+                let missing: Vec<&str> = all
+                    .iter()
+                    .copied()
+                    .filter(|c| !present.iter().any(|p| p == c))
+                    .collect();
                 let level = if !present.iter().any(|p| p == "Usage") {
                     Level::Insufficient
                 } else if present.len() < 2 {
@@ -252,14 +362,27 @@ pub async fn sufficiency(ds: &Dataset, rows: u64) -> Vec<Sufficiency> {
                 } else {
                     Level::Ok
                 };
-                let counts: Vec<String> = r.iter().map(|x| format!("{} {}", x[0].as_deref().unwrap_or("NULL"), x[1].as_deref().unwrap_or("0"))).collect();
+                let counts: Vec<String> = r
+                    .iter()
+                    .map(|x| {
+                        format!(
+                            "{} {}",
+                            x[0].as_deref().unwrap_or("NULL"),
+                            x[1].as_deref().unwrap_or("0")
+                        )
+                    })
+                    .collect();
                 let mut detail = counts.join(", ");
                 if !missing.is_empty() {
                     detail.push_str(&format!("; absent: {}", missing.join(", ")));
                 }
                 push("charge categories", level, detail);
             }
-            Err(e) => push("charge categories", Level::Warning, format!("could not be checked: {e}")),
+            Err(e) => push(
+                "charge categories",
+                Level::Warning,
+                format!("could not be checked: {e}"),
+            ),
         }
     }
     // Conditional columns that may be null but never are: a sample trimmed of its edge cases?
@@ -271,17 +394,46 @@ pub async fn sufficiency(ds: &Dataset, rows: u64) -> Vec<Sufficiency> {
         .map(|c| c.name.as_str())
         .collect();
     if !nullable.is_empty() {
-        let items: Vec<String> = nullable.iter().map(|c| format!("COUNT(*) - COUNT({})", crate::engine::quote_ident(c))).collect();
+        let items: Vec<String> = nullable
+            .iter()
+            .map(|c| format!("COUNT(*) - COUNT({})", crate::engine::quote_ident(c)))
+            .collect();
         let sql = format!("SELECT {} FROM CostAndUsage", items.join(", "));
         if let Ok(r) = scalar_rows(ds, &sql).await {
-            let nulls: Vec<u64> = r.first().map(|row| row.iter().map(|v| v.as_deref().unwrap_or("0").parse().unwrap_or(0)).collect()).unwrap_or_default();
-            let never: Vec<&str> = nullable.iter().zip(&nulls).filter(|(_, n)| **n == 0).map(|(c, _)| *c).collect();
+            let nulls: Vec<u64> = r
+                .first()
+                .map(|row| {
+                    row.iter()
+                        .map(|v| v.as_deref().unwrap_or("0").parse().unwrap_or(0))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let never: Vec<&str> = nullable
+                .iter()
+                .zip(&nulls)
+                .filter(|(_, n)| **n == 0)
+                .map(|(c, _)| *c)
+                .collect();
             let (level, detail) = if !never.is_empty() && never.len() == nullable.len() {
                 (Level::Warning, format!("none of the {} nullable conditional columns has a single null: the sample may have been chosen to avoid edge cases", never.len()))
             } else if !never.is_empty() {
-                (Level::Ok, format!("{} of {} nullable conditional columns have nulls; never null: {}", nullable.len() - never.len(), nullable.len(), never.join(", ")))
+                (
+                    Level::Ok,
+                    format!(
+                        "{} of {} nullable conditional columns have nulls; never null: {}",
+                        nullable.len() - never.len(),
+                        nullable.len(),
+                        never.join(", ")
+                    ),
+                )
             } else {
-                (Level::Ok, format!("all {} nullable conditional columns have nulls", nullable.len()))
+                (
+                    Level::Ok,
+                    format!(
+                        "all {} nullable conditional columns have nulls",
+                        nullable.len()
+                    ),
+                )
             };
             push("edge cases", level, detail);
         }
@@ -371,14 +523,36 @@ fn finding(r: &RuleEntry, d: &Declaration) -> Finding {
         requirement: r.requirement.clone(),
         violations: r.violations,
         workaround: d.deviation_for(&r.id).and_then(|x| x.workaround.clone()),
-        kil: d.kil_for(&r.id).map(|k| format!("{} ({}{})", k.description, k.evidence, if k.approved { ", approved" } else { ", not approved" })),
+        kil: d.kil_for(&r.id).map(|k| {
+            format!(
+                "{} ({}{})",
+                k.description,
+                k.evidence,
+                if k.approved {
+                    ", approved"
+                } else {
+                    ", not approved"
+                }
+            )
+        }),
     }
 }
 
 impl Certification {
-    pub fn build(report: &Report, set: &RuleSet, d: &Declaration, evidence: Vec<EvidenceResult>, sufficiency: Vec<Sufficiency>) -> Certification {
-        let (mut blocking, mut deviations, mut kils, mut should, mut disclosed) = (vec![], vec![], vec![], vec![], vec![]);
-        let evidence_passed = |id: &str| evidence.iter().any(|e| e.status == Status::Pass && e.requirements.iter().any(|r| r == id));
+    pub fn build(
+        report: &Report,
+        set: &RuleSet,
+        d: &Declaration,
+        evidence: Vec<EvidenceResult>,
+        sufficiency: Vec<Sufficiency>,
+    ) -> Certification {
+        let (mut blocking, mut deviations, mut kils, mut should, mut disclosed) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        let evidence_passed = |id: &str| {
+            evidence
+                .iter()
+                .any(|e| e.status == Status::Pass && e.requirements.iter().any(|r| r == id))
+        };
         let (mut met, mut applicable) = (0u64, 0u64);
         let mut unattested = Vec::new();
         for r in &report.rules {
@@ -402,8 +576,13 @@ impl Certification {
                 continue;
             }
             let f = finding(r, d);
-            let level = (r.entity_type == "column").then(|| set.catalog.column(&r.entity).map(|c| c.level)).flatten();
-            let counted_column = matches!(level, Some(FeatureLevel::Mandatory | FeatureLevel::Conditional));
+            let level = (r.entity_type == "column")
+                .then(|| set.catalog.column(&r.entity).map(|c| c.level))
+                .flatten();
+            let counted_column = matches!(
+                level,
+                Some(FeatureLevel::Mandatory | FeatureLevel::Conditional)
+            );
             if !r.keyword.is_mandatory() {
                 should.push(f);
             } else if !counted_column {
@@ -430,22 +609,48 @@ impl Certification {
         let attestations = AttestationArea::ALL
             .iter()
             .map(|&area| {
-                let checks: Vec<&EvidenceResult> = evidence.iter().filter(|e| e.area == area && e.status != Status::Skip).collect();
+                let checks: Vec<&EvidenceResult> = evidence
+                    .iter()
+                    .filter(|e| e.area == area && e.status != Status::Skip)
+                    .collect();
                 let attested = d.attestations.iter().find(|a| a.area == area);
-                let (state, detail) = if let Some(bad) = checks.iter().find(|e| matches!(e.status, Status::Fail | Status::Error)) {
+                let (state, detail) = if let Some(bad) = checks
+                    .iter()
+                    .find(|e| matches!(e.status, Status::Fail | Status::Error))
+                {
                     let what = match (&bad.status, &bad.reason) {
-                        (Status::Error, Some(reason)) => format!("the check failed to run: {reason}"),
+                        (Status::Error, Some(reason)) => {
+                            format!("the check failed to run: {reason}")
+                        }
                         _ => format!("{} violation(s)", bad.violations),
                     };
-                    (AttestationState::AutomatedFail, format!("{}: {what}", bad.title))
+                    (
+                        AttestationState::AutomatedFail,
+                        format!("{}: {what}", bad.title),
+                    )
                 } else if !checks.is_empty() {
-                    (AttestationState::AutomatedPass, checks.iter().map(|e| e.title.clone()).collect::<Vec<_>>().join("; "))
+                    (
+                        AttestationState::AutomatedPass,
+                        checks
+                            .iter()
+                            .map(|e| e.title.clone())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    )
                 } else if let Some(a) = attested {
                     (AttestationState::Attested, a.statement.clone())
                 } else {
-                    (AttestationState::Missing, "neither attested in the declaration nor checkable on this sample".into())
+                    (
+                        AttestationState::Missing,
+                        "neither attested in the declaration nor checkable on this sample".into(),
+                    )
                 };
-                AttestationStatus { area, name: area.name().into(), state, detail }
+                AttestationStatus {
+                    area,
+                    name: area.name().into(),
+                    state,
+                    detail,
+                }
             })
             .collect();
         let deviation_count = deviations.len();
@@ -461,7 +666,11 @@ impl Certification {
             kils,
             should,
             disclosed,
-            score: if applicable == 0 { 0.0 } else { met as f64 / applicable as f64 },
+            score: if applicable == 0 {
+                0.0
+            } else {
+                met as f64 / applicable as f64
+            },
             met,
             applicable,
             unattested_evidence: unattested,

@@ -191,7 +191,10 @@ pub struct EngineArgs {
 
 impl EngineArgs {
     fn options(&self) -> EngineOptions {
-        let mut o = EngineOptions { memory_limit: self.memory_limit, ..EngineOptions::default() };
+        let mut o = EngineOptions {
+            memory_limit: self.memory_limit,
+            ..EngineOptions::default()
+        };
         if let Some(t) = self.threads {
             o.target_partitions = t.max(1);
         }
@@ -204,7 +207,11 @@ fn parse_size(s: &str) -> Result<usize, String> {
     let (num, mult) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
         Some((i, _)) => (
             &s[..i],
-            match s[i..].to_ascii_uppercase().trim_end_matches('B').trim_end_matches('I') {
+            match s[i..]
+                .to_ascii_uppercase()
+                .trim_end_matches('B')
+                .trim_end_matches('I')
+            {
                 "" => 1usize,
                 "K" => 1 << 10,
                 "M" => 1 << 20,
@@ -215,7 +222,10 @@ fn parse_size(s: &str) -> Result<usize, String> {
         ),
         None => (s, 1),
     };
-    let n: f64 = num.trim().parse().map_err(|_| format!("not a size: `{s}`"))?;
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a size: `{s}`"))?;
     if n <= 0.0 {
         return Err("size must be positive".into());
     }
@@ -345,7 +355,10 @@ pub fn main() -> Code {
             return code;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("focus-sql: error: cannot start the runtime: {e}");
@@ -372,19 +385,30 @@ async fn run(cli: Cli) -> Result<Code> {
         Command::Scrub(args) => {
             let (set, _) = load_rules(&args.source)?;
             let key = match (&args.key_file, std::env::var("FOCUS_SQL_SCRUB_KEY")) {
-                (Some(f), _) => std::fs::read(f).with_context(|| format!("{}: cannot read the key", f.display()))?,
+                (Some(f), _) => std::fs::read(f)
+                    .with_context(|| format!("{}: cannot read the key", f.display()))?,
                 (None, Ok(k)) => k.into_bytes(),
-                (None, Err(_)) => bail!("give the secret key with --key-file FILE or FOCUS_SQL_SCRUB_KEY"),
+                (None, Err(_)) => {
+                    bail!("give the secret key with --key-file FILE or FOCUS_SQL_SCRUB_KEY")
+                }
             };
             let key: Vec<u8> = key.trim_ascii().to_vec();
             let rows = crate::scrub::scrub(&args.input, &args.output, &key, &set.catalog).await?;
-            eprintln!("focus-sql: wrote {rows} scrubbed rows to {}", args.output.display());
+            eprintln!(
+                "focus-sql: wrote {rows} scrubbed rows to {}",
+                args.output.display()
+            );
             Ok(0)
         }
         Command::Convert(args) => {
             let (set, _) = load_rules(&args.source)?;
-            if crate::input::InputFormat::of(&args.output) != Some(crate::input::InputFormat::Parquet) {
-                bail!("{}: convert writes Parquet; name the output FILE.parquet", args.output.display());
+            if crate::input::InputFormat::of(&args.output)
+                != Some(crate::input::InputFormat::Parquet)
+            {
+                bail!(
+                    "{}: convert writes Parquet; name the output FILE.parquet",
+                    args.output.display()
+                );
             }
             let rows = crate::convert::to_parquet(&args.paths, &args.output, &set.catalog).await?;
             eprintln!("focus-sql: wrote {rows} rows to {}", args.output.display());
@@ -392,9 +416,17 @@ async fn run(cli: Cli) -> Result<Code> {
         }
         Command::Synth(args) => {
             let (set, _) = load_rules(&args.source)?;
-            let opts = crate::synth::SynthOptions { rows: args.rows, template: args.template, output: args.output.clone() };
+            let opts = crate::synth::SynthOptions {
+                rows: args.rows,
+                template: args.template,
+                output: args.output.clone(),
+            };
             crate::synth::synth(&opts, &set.catalog).await?;
-            eprintln!("focus-sql: wrote {} rows to {}", args.rows, args.output.display());
+            eprintln!(
+                "focus-sql: wrote {} rows to {}",
+                args.rows,
+                args.output.display()
+            );
             Ok(0)
         }
     }
@@ -405,17 +437,28 @@ async fn regress(args: RegressArgs) -> Result<Code> {
     use crate::regress::{self, baseline::Baseline, manifest::Corpus};
     use std::io::IsTerminal;
     let corpus = Corpus::load(&args.corpus)?;
-    let baseline_path = args.baseline.clone().unwrap_or_else(|| corpus.dir.join("baseline.json"));
+    let baseline_path = args
+        .baseline
+        .clone()
+        .unwrap_or_else(|| corpus.dir.join("baseline.json"));
     let before = if baseline_path.exists() {
         Baseline::read(&baseline_path)?
     } else if args.update_baseline {
         Baseline::new(Default::default())
     } else {
-        bail!("{}: no baseline yet; create it with --update-baseline", baseline_path.display());
+        bail!(
+            "{}: no baseline yet; create it with --update-baseline",
+            baseline_path.display()
+        );
     };
     let mut sets = std::collections::BTreeMap::new();
     let mut rule_errors = 0;
-    let versions: std::collections::BTreeSet<&String> = corpus.manifest.datasets.iter().map(|d| &d.focus_version).collect();
+    let versions: std::collections::BTreeSet<&String> = corpus
+        .manifest
+        .datasets
+        .iter()
+        .map(|d| &d.focus_version)
+        .collect();
     for v in versions {
         match crate::rules::RuleSet::load(v, args.source.rules.as_deref()) {
             Ok(loaded) => {
@@ -451,19 +494,24 @@ async fn regress(args: RegressArgs) -> Result<Code> {
         runs,
         changes,
     );
-    output::write_output(args.output.as_deref(), |w| regress::render::render(&report, args.format, w))?;
-    Ok(if report.regressions + report.derived_regressions > 0 && !update {
-        1
-    } else if rule_errors > 0 {
-        2
-    } else {
-        0
-    })
+    output::write_output(args.output.as_deref(), |w| {
+        regress::render::render(&report, args.format, w)
+    })?;
+    Ok(
+        if report.regressions + report.derived_regressions > 0 && !update {
+            1
+        } else if rule_errors > 0 {
+            2
+        } else {
+            0
+        },
+    )
 }
 
 /// Load the rule set; files that fail to load are reported on stderr.
 fn load_rules(source: &RuleSource) -> Result<(RuleSet, usize)> {
-    let loaded = RuleSet::load(&source.focus_version, source.rules.as_deref()).map_err(|e| anyhow!("{e}"))?;
+    let loaded = RuleSet::load(&source.focus_version, source.rules.as_deref())
+        .map_err(|e| anyhow!("{e}"))?;
     for e in &loaded.errors {
         eprintln!("focus-sql: rule error: {e}");
     }
@@ -474,7 +522,9 @@ fn use_color(setting: &str, to_file: bool) -> Result<bool> {
     Ok(match setting {
         "always" => true,
         "never" => false,
-        "auto" => !to_file && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        "auto" => {
+            !to_file && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
         other => bail!("unknown --color `{other}` (expected auto, always or never)"),
     })
 }
@@ -497,18 +547,30 @@ async fn validate(args: ValidateArgs) -> Result<Code> {
     }
     let timing = std::env::var_os("FOCUS_SQL_TIMING").is_some();
     let started = std::time::Instant::now();
-    let ds = Dataset::open(&input, &set.catalog, &args.engine.options()).await.map_err(|e| anyhow!("{e}"))?;
+    let ds = Dataset::open(&input, &set.catalog, &args.engine.options())
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     if timing {
         eprintln!("timing: opening the input: {:.2?}", started.elapsed());
     }
-    let opts = RunOptions { applicability: applicability.clone(), sample_rows: args.sample_rows, concurrency: 2 };
+    let opts = RunOptions {
+        applicability: applicability.clone(),
+        sample_rows: args.sample_rows,
+        concurrency: 2,
+    };
     let started = std::time::Instant::now();
-    let result = runner::run(&set, &ds, &opts).await.map_err(|e| anyhow!("{e}"))?;
+    let result = runner::run(&set, &ds, &opts)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     if timing {
         eprintln!("timing: evaluating the rules: {:.2?}", started.elapsed());
     }
     let info = DatasetInfo {
-        paths: input.files.iter().map(|p| p.display().to_string()).collect(),
+        paths: input
+            .files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
         format: input.format.as_str().to_string(),
         rows: result.rows,
         columns: ds.columns.len(),
@@ -516,12 +578,28 @@ async fn validate(args: ValidateArgs) -> Result<Code> {
     let mut report = Report::build(&set, &result.outcomes, info, applicability.describe());
     if let Some(d) = &declaration {
         let invoices = args.invoices.clone().or_else(|| {
-            let dir = args.declaration.as_deref().and_then(|p| p.parent()).unwrap_or(std::path::Path::new(""));
+            let dir = args
+                .declaration
+                .as_deref()
+                .and_then(|p| p.parent())
+                .unwrap_or(std::path::Path::new(""));
             d.invoices.as_ref().map(|i| dir.join(i))
         });
-        report.certification = Some(certify(&ds, &report, &set, d, invoices.as_deref(), args.source.rules.as_deref()).await?);
+        report.certification = Some(
+            certify(
+                &ds,
+                &report,
+                &set,
+                d,
+                invoices.as_deref(),
+                args.source.rules.as_deref(),
+            )
+            .await?,
+        );
     }
-    output::write_output(args.output.as_deref(), |w| report.render(args.format, w, color))?;
+    output::write_output(args.output.as_deref(), |w| {
+        report.render(args.format, w, color)
+    })?;
     if rule_errors > 0 {
         eprintln!("focus-sql: {rule_errors} rule file(s) could not be loaded (see above)");
     }
@@ -539,27 +617,59 @@ async fn validate(args: ValidateArgs) -> Result<Code> {
 async fn gap_report(args: ReportArgs) -> Result<Code> {
     let (set, rule_errors) = load_rules(&args.source)?;
     if rule_errors > 0 {
-        bail!("{rule_errors} rule file(s) could not be loaded: a gap report needs the whole rule set");
+        bail!(
+            "{rule_errors} rule file(s) could not be loaded: a gap report needs the whole rule set"
+        );
     }
     let d = load_declaration(&args.declaration, &set)?;
-    let applicability = d.applicability(&Applicability::parse(&args.applicability).map_err(|e| anyhow!(e))?);
+    let applicability =
+        d.applicability(&Applicability::parse(&args.applicability).map_err(|e| anyhow!(e))?);
     let input = input::resolve(&args.paths).map_err(|e| anyhow!("{e}"))?;
     if let Some(out) = &args.output {
         output::check_not_input(out, &input.files)?;
     }
-    let ds = Dataset::open(&input, &set.catalog, &args.engine.options()).await.map_err(|e| anyhow!("{e}"))?;
-    let opts = RunOptions { applicability: applicability.clone(), sample_rows: 0, concurrency: 2 };
-    let result = runner::run(&set, &ds, &opts).await.map_err(|e| anyhow!("{e}"))?;
+    let ds = Dataset::open(&input, &set.catalog, &args.engine.options())
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let opts = RunOptions {
+        applicability: applicability.clone(),
+        sample_rows: 0,
+        concurrency: 2,
+    };
+    let result = runner::run(&set, &ds, &opts)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     let info = DatasetInfo {
-        paths: input.files.iter().map(|p| p.display().to_string()).collect(),
+        paths: input
+            .files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
         format: input.format.as_str().to_string(),
         rows: result.rows,
         columns: ds.columns.len(),
     };
     let report = Report::build(&set, &result.outcomes, info, applicability.describe());
-    let invoices = args.invoices.clone().or_else(|| d.invoices.as_ref().map(|i| args.declaration.parent().unwrap_or(std::path::Path::new("")).join(i)));
-    let cert = certify(&ds, &report, &set, &d, invoices.as_deref(), args.source.rules.as_deref()).await?;
-    let columns = crate::gapreport::profile(&ds, result.rows).await.map_err(|e| anyhow!("{e}"))?;
+    let invoices = args.invoices.clone().or_else(|| {
+        d.invoices.as_ref().map(|i| {
+            args.declaration
+                .parent()
+                .unwrap_or(std::path::Path::new(""))
+                .join(i)
+        })
+    });
+    let cert = certify(
+        &ds,
+        &report,
+        &set,
+        &d,
+        invoices.as_deref(),
+        args.source.rules.as_deref(),
+    )
+    .await?;
+    let columns = crate::gapreport::profile(&ds, result.rows)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     let g = crate::gapreport::GapReport {
         report: &report,
         cert: &cert,
@@ -567,19 +677,33 @@ async fn gap_report(args: ReportArgs) -> Result<Code> {
         columns: &columns,
         generated: format!("focus-sql {}", env!("CARGO_PKG_VERSION")),
     };
-    output::write_output(args.output.as_deref(), |w| crate::gapreport::render(&g, args.format, w))?;
+    output::write_output(args.output.as_deref(), |w| {
+        crate::gapreport::render(&g, args.format, w)
+    })?;
     Ok(0)
 }
 
 /// Read a declaration and check that the requirements it names exist.
-fn load_declaration(path: &std::path::Path, set: &crate::rules::RuleSet) -> Result<crate::declaration::Declaration> {
+fn load_declaration(
+    path: &std::path::Path,
+    set: &crate::rules::RuleSet,
+) -> Result<crate::declaration::Declaration> {
     let d = crate::declaration::Declaration::load(path)?;
     if d.focus_version != set.version {
-        bail!("{}: declares FOCUS {} but the rules are FOCUS {} (use --focus-version)", path.display(), d.focus_version, set.version);
+        bail!(
+            "{}: declares FOCUS {} but the rules are FOCUS {} (use --focus-version)",
+            path.display(),
+            d.focus_version,
+            set.version
+        );
     }
     let unknown = d.unknown_requirements(&|id: &str| set.get(id).is_some());
     if !unknown.is_empty() {
-        bail!("{}: unknown requirement id(s): {}", path.display(), unknown.join(", "));
+        bail!(
+            "{}: unknown requirement id(s): {}",
+            path.display(),
+            unknown.join(", ")
+        );
     }
     Ok(d)
 }
@@ -599,7 +723,13 @@ async fn certify(
     let checks = crate::certify::load_checks(rules_dir)?;
     let evidence = crate::certify::run_checks(ds, &checks, invoices.is_some()).await;
     let sufficiency = crate::certify::sufficiency(ds, report.dataset.rows).await;
-    Ok(crate::certify::Certification::build(report, set, d, evidence, sufficiency))
+    Ok(crate::certify::Certification::build(
+        report,
+        set,
+        d,
+        evidence,
+        sufficiency,
+    ))
 }
 
 async fn rules(cmd: RulesCommand) -> Result<Code> {
@@ -622,10 +752,17 @@ async fn rules(cmd: RulesCommand) -> Result<Code> {
                 }
                 "table" => {
                     let mut t = comfy_table::Table::new();
-                    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(["id", "keyword", "check", "requirement"]);
-                    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic).set_width(140);
+                    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+                        .set_header(["id", "keyword", "check", "requirement"]);
+                    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+                        .set_width(140);
                     for r in &set.rules {
-                        t.add_row(vec![r.id.clone(), r.keyword.to_string(), r.check.shape().to_string(), r.requirement.clone()]);
+                        t.add_row(vec![
+                            r.id.clone(),
+                            r.keyword.to_string(),
+                            r.check.shape().to_string(),
+                            r.requirement.clone(),
+                        ]);
                     }
                     println!("{t}");
                     println!("{} rules for FOCUS {}", set.rules.len(), set.version);
@@ -637,8 +774,14 @@ async fn rules(cmd: RulesCommand) -> Result<Code> {
         RulesCommand::Show { id, source } => {
             let (set, _) = load_rules(&source)?;
             let Some(r) = set.get(&id) else {
-                let close = set.rules.iter().map(|r| (crate::catalog::edit_distance(&r.id, &id), &r.id)).min();
-                let hint = close.map(|(_, c)| format!(" (did you mean {c}?)")).unwrap_or_default();
+                let close = set
+                    .rules
+                    .iter()
+                    .map(|r| (crate::catalog::edit_distance(&r.id, &id), &r.id))
+                    .min();
+                let hint = close
+                    .map(|(_, c)| format!(" (did you mean {c}?)"))
+                    .unwrap_or_default();
                 bail!("no rule with id {id}{hint}");
             };
             print!("{}", show_rule(r));
@@ -651,7 +794,11 @@ async fn rules(cmd: RulesCommand) -> Result<Code> {
                 println!("FAIL {f}");
             }
             println!("rules tested: {}", summary.rules);
-            println!("examples: {} passed, {} failed", summary.passed, summary.failures.len());
+            println!(
+                "examples: {} passed, {} failed",
+                summary.passed,
+                summary.failures.len()
+            );
             Ok(if errors > 0 {
                 2
             } else if summary.failures.is_empty() {
@@ -666,7 +813,12 @@ async fn rules(cmd: RulesCommand) -> Result<Code> {
             for p in &problems {
                 println!("{p}");
             }
-            println!("{} rules, {} load error(s), {} problem(s)", set.rules.len(), errors, problems.len());
+            println!(
+                "{} rules, {} load error(s), {} problem(s)",
+                set.rules.len(),
+                errors,
+                problems.len()
+            );
             Ok(if errors + problems.len() == 0 { 0 } else { 1 })
         }
         RulesCommand::Sync { model, source } => {
@@ -688,7 +840,11 @@ async fn rules(cmd: RulesCommand) -> Result<Code> {
 fn show_rule(r: &crate::rules::Rule) -> String {
     use std::fmt::Write;
     let mut s = String::new();
-    let _ = writeln!(s, "{}  [{}]  {} {} ({})", r.id, r.keyword, r.entity_type, r.entity, r.rule_type);
+    let _ = writeln!(
+        s,
+        "{}  [{}]  {} {} ({})",
+        r.id, r.keyword, r.entity_type, r.entity, r.rule_type
+    );
     let _ = writeln!(s, "requirement: {}", r.requirement);
     let _ = writeln!(s, "function:    {}", r.function);
     if !r.applicability.is_empty() {
@@ -703,7 +859,10 @@ fn show_rule(r: &crate::rules::Rule) -> String {
     let _ = writeln!(s, "source:      {}", r.origin.path.display());
     let _ = writeln!(s, "check ({}):", r.check.shape());
     if let Some(e) = &r.screen {
-        let _ = writeln!(s, "  (a screen: when it finds no violation, evidence is still needed: {e})");
+        let _ = writeln!(
+            s,
+            "  (a screen: when it finds no violation, evidence is still needed: {e})"
+        );
     }
     match &r.check {
         Check::Row { expr, when, each } => {
@@ -724,10 +883,26 @@ fn show_rule(r: &crate::rules::Rule) -> String {
             let _ = writeln!(s, "  column {column} is present");
         }
         Check::Type { column, ty, when } => {
-            let _ = writeln!(s, "  {column} is of type {ty}{}", when.as_ref().map(|w| format!(" when {w}")).unwrap_or_default());
+            let _ = writeln!(
+                s,
+                "  {column} is of type {ty}{}",
+                when.as_ref()
+                    .map(|w| format!(" when {w}"))
+                    .unwrap_or_default()
+            );
         }
-        Check::Format { column, format, when } => {
-            let _ = writeln!(s, "  {column} follows the {format} format{}", when.as_ref().map(|w| format!(" when {w}")).unwrap_or_default());
+        Check::Format {
+            column,
+            format,
+            when,
+        } => {
+            let _ = writeln!(
+                s,
+                "  {column} follows the {format} format{}",
+                when.as_ref()
+                    .map(|w| format!(" when {w}"))
+                    .unwrap_or_default()
+            );
         }
         Check::AllOf(ids) => {
             let _ = writeln!(s, "  all of: {}", ids.join(", "));
@@ -748,12 +923,20 @@ fn show_rule(r: &crate::rules::Rule) -> String {
             "example {} (must {}{}){}:",
             i + 1,
             ex.expect,
-            ex.violations.map(|v| format!(", {v} violation(s)")).unwrap_or_default(),
-            ex.note.as_ref().map(|n| format!(" — {n}")).unwrap_or_default()
+            ex.violations
+                .map(|v| format!(", {v} violation(s)"))
+                .unwrap_or_default(),
+            ex.note
+                .as_ref()
+                .map(|n| format!(" — {n}"))
+                .unwrap_or_default()
         );
         let _ = writeln!(s, "  {}", ex.columns.join(" | "));
         for row in &ex.rows {
-            let cells: Vec<String> = row.iter().map(|c| c.clone().unwrap_or_else(|| "NULL".into())).collect();
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| c.clone().unwrap_or_else(|| "NULL".into()))
+                .collect();
             let _ = writeln!(s, "  {}", cells.join(" | "));
         }
     }
@@ -765,9 +948,15 @@ fn queries(cmd: QueriesCommand) -> Result<Code> {
         QueriesCommand::List { queries } => {
             let all = crate::saved::load(queries.as_deref())?;
             let mut t = comfy_table::Table::new();
-            t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(["name", "title", "parameters", "description"]);
+            t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+                .set_header(["name", "title", "parameters", "description"]);
             for q in &all {
-                t.add_row([q.name.clone(), q.title.clone(), q.param_list(), q.description.clone()]);
+                t.add_row([
+                    q.name.clone(),
+                    q.title.clone(),
+                    q.param_list(),
+                    q.description.clone(),
+                ]);
             }
             println!("{t}");
             Ok(0)
@@ -775,7 +964,14 @@ fn queries(cmd: QueriesCommand) -> Result<Code> {
         QueriesCommand::Show { name, queries } => {
             let all = crate::saved::load(queries.as_deref())?;
             let q = crate::saved::find(&all, &name)?;
-            println!("{}: {}\n{}\nparameters: {}\n\n{}", q.name, q.title, q.description, q.param_list(), q.sql);
+            println!(
+                "{}: {}\n{}\nparameters: {}\n\n{}",
+                q.name,
+                q.title,
+                q.description,
+                q.param_list(),
+                q.sql
+            );
             Ok(0)
         }
     }
@@ -783,7 +979,14 @@ fn queries(cmd: QueriesCommand) -> Result<Code> {
 
 /// The SQL `query` was given, or None for the interactive shell.
 fn query_sql(args: &QueryArgs) -> Result<Option<String>> {
-    let given = [args.command.is_some(), args.file.is_some(), args.saved.is_some()].iter().filter(|b| **b).count();
+    let given = [
+        args.command.is_some(),
+        args.file.is_some(),
+        args.saved.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
     if given > 1 {
         bail!("give one of -c SQL, -f FILE or --saved NAME");
     }
@@ -794,14 +997,18 @@ fn query_sql(args: &QueryArgs) -> Result<Option<String>> {
         return Ok(Some(c.clone()));
     }
     if let Some(f) = &args.file {
-        return Ok(Some(std::fs::read_to_string(f).with_context(|| format!("{}: cannot read", f.display()))?));
+        return Ok(Some(
+            std::fs::read_to_string(f).with_context(|| format!("{}: cannot read", f.display()))?,
+        ));
     }
     if let Some(name) = &args.saved {
         let all = crate::saved::load(args.queries.as_deref())?;
         let q = crate::saved::find(&all, name)?;
         let mut values = std::collections::BTreeMap::new();
         for p in &args.params {
-            let (k, v) = p.split_once('=').ok_or_else(|| anyhow!("--param {p}: expected NAME=VALUE"))?;
+            let (k, v) = p
+                .split_once('=')
+                .ok_or_else(|| anyhow!("--param {p}: expected NAME=VALUE"))?;
             values.insert(k.trim().to_string(), v.to_string());
         }
         return Ok(Some(q.bind(&values)?));
@@ -828,8 +1035,13 @@ async fn query(args: QueryArgs) -> Result<Code> {
     let input = input::resolve(&args.paths).map_err(|e| anyhow!("{e}"))?;
     let mut extra = Vec::new();
     for t in &args.tables {
-        let (name, path) = t.split_once('=').ok_or_else(|| anyhow!("--table {t}: expected NAME=PATH"))?;
-        extra.push((name.trim().to_string(), input::resolve(&[path.to_string()]).map_err(|e| anyhow!("{e}"))?));
+        let (name, path) = t
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--table {t}: expected NAME=PATH"))?;
+        extra.push((
+            name.trim().to_string(),
+            input::resolve(&[path.to_string()]).map_err(|e| anyhow!("{e}"))?,
+        ));
     }
     if let Some(out) = &args.output {
         output::check_not_input(out, &input.files)?;
@@ -838,7 +1050,9 @@ async fn query(args: QueryArgs) -> Result<Code> {
         }
     }
     let kind = crate::engine::view::ViewKind::Query;
-    let mut ds = Dataset::open_as(&input, &set.catalog, &args.engine.options(), kind).await.map_err(|e| anyhow!("{e}"))?;
+    let mut ds = Dataset::open_as(&input, &set.catalog, &args.engine.options(), kind)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     for (name, i) in &extra {
         ds.attach(name, i).await.map_err(|e| anyhow!("{e}"))?;
     }
@@ -852,14 +1066,25 @@ async fn query(args: QueryArgs) -> Result<Code> {
     let mut last = Vec::new();
     for stmt in &statements {
         let stmt = stmt.trim_matches(|c: char| c == '\n' || c == '\r');
-        crate::engine::guard::check_user_query(stmt).map_err(|e| anyhow!("{}", crate::query::error_with_position(&ds, stmt, &e.to_string())))?;
-        last = ds.collect(stmt).await.map_err(|e| anyhow!("{}", crate::query::error_with_position(&ds, stmt, &e.to_string())))?;
+        crate::engine::guard::check_user_query(stmt).map_err(|e| {
+            anyhow!(
+                "{}",
+                crate::query::error_with_position(&ds, stmt, &e.to_string())
+            )
+        })?;
+        last = ds.collect(stmt).await.map_err(|e| {
+            anyhow!(
+                "{}",
+                crate::query::error_with_position(&ds, stmt, &e.to_string())
+            )
+        })?;
     }
     if args.format == QueryFormat::Parquet {
         crate::query::write_parquet(&last, args.output.as_deref().expect("checked above"))?;
         return Ok(0);
     }
-    output::write_output(args.output.as_deref(), |w| crate::query::render(&last, args.format, w))?;
+    output::write_output(args.output.as_deref(), |w| {
+        crate::query::render(&last, args.format, w)
+    })?;
     Ok(0)
 }
-

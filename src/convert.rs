@@ -13,28 +13,51 @@ use std::path::Path;
 pub async fn to_parquet(paths: &[String], out: &Path, catalog: &Catalog) -> Result<u64> {
     let input = input::resolve(paths).map_err(|e| anyhow!("{e}"))?;
     crate::output::check_not_input(out, &input.files)?;
-    let ds = Dataset::open(&input, catalog, &EngineOptions::default()).await.map_err(|e| anyhow!("{e}"))?;
+    let ds = Dataset::open(&input, catalog, &EngineOptions::default())
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     let columns: Vec<String> = ds.columns.iter().map(|c| quote_ident(&c.name)).collect();
     if columns.is_empty() {
         bail!("{}: no columns", ds.label);
     }
-    let sql = format!("SELECT {} FROM {}", columns.join(", "), quote_ident(&catalog.dataset));
+    let sql = format!(
+        "SELECT {} FROM {}",
+        columns.join(", "),
+        quote_ident(&catalog.dataset)
+    );
     let df = ds.plan(&sql).await?;
-    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new().prefix(".focus-sql-").suffix(".parquet").tempfile_in(dir).with_context(|| format!("{}: cannot create a file", dir.display()))?;
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(".focus-sql-")
+        .suffix(".parquet")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create a file", dir.display()))?;
     let tmp_path = tmp.path().to_path_buf();
     // Row groups of 128Ki rows let readers scan a file on several cores.
     let mut parquet = datafusion::config::TableParquetOptions::default();
     parquet.global.max_row_group_size = 128 * 1024;
     parquet.global.compression = Some("zstd(3)".into());
     let batches = df
-        .write_parquet(&tmp_path.display().to_string(), DataFrameWriteOptions::new().with_single_file_output(true), Some(parquet))
+        .write_parquet(
+            &tmp_path.display().to_string(),
+            DataFrameWriteOptions::new().with_single_file_output(true),
+            Some(parquet),
+        )
         .await
         .with_context(|| format!("{}: cannot write Parquet", out.display()))?;
     let rows = batches
         .first()
-        .and_then(|b| b.column(0).as_any().downcast_ref::<datafusion::arrow::array::UInt64Array>().map(|a| a.value(0)))
+        .and_then(|b| {
+            b.column(0)
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::UInt64Array>()
+                .map(|a| a.value(0))
+        })
         .unwrap_or(0);
-    tmp.persist(out).map_err(|e| anyhow!("{}: cannot write: {}", out.display(), e.error))?;
+    tmp.persist(out)
+        .map_err(|e| anyhow!("{}: cannot write: {}", out.display(), e.error))?;
     Ok(rows)
 }

@@ -197,19 +197,30 @@ fn default_version() -> String {
 
 impl Declaration {
     pub fn load(path: &Path) -> Result<Declaration> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the declaration", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read the declaration", path.display()))?;
         Self::parse(&text).map_err(|e| anyhow::anyhow!("{}{e}", path.display()))
     }
 
     /// Parse declaration text; errors start with ":line:column: " when the YAML says where.
     pub fn parse(text: &str) -> Result<Declaration> {
         let d: Declaration = serde_yaml::from_str(text).map_err(|e| {
-            let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
+            let at = e
+                .location()
+                .map(|l| format!(":{}:{}", l.line(), l.column()))
+                .unwrap_or_default();
             let msg = e.to_string();
             let hint = if msg.contains("unknown variant") && msg.contains("Availability Zones") {
                 String::new()
             } else if msg.contains("unknown variant") {
-                format!(" (feature areas: {})", Feature::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "))
+                format!(
+                    " (feature areas: {})",
+                    Feature::ALL
+                        .iter()
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             } else {
                 String::new()
             };
@@ -223,7 +234,11 @@ impl Declaration {
 
     /// The criteria this declaration turns on.
     pub fn criteria(&self) -> BTreeSet<String> {
-        let mut c: BTreeSet<String> = self.features.iter().flat_map(|f| f.criteria().iter().map(|s| s.to_string())).collect();
+        let mut c: BTreeSet<String> = self
+            .features
+            .iter()
+            .flat_map(|f| f.criteria().iter().map(|s| s.to_string()))
+            .collect();
         c.extend(self.applicability.iter().cloned());
         c
     }
@@ -233,7 +248,9 @@ impl Declaration {
         match base {
             Applicability::All => Applicability::All,
             Applicability::None => Applicability::Only(self.criteria()),
-            Applicability::Only(set) => Applicability::Only(set.iter().cloned().chain(self.criteria()).collect()),
+            Applicability::Only(set) => {
+                Applicability::Only(set.iter().cloned().chain(self.criteria()).collect())
+            }
         }
     }
 
@@ -258,7 +275,9 @@ impl Declaration {
     }
 
     pub fn attestation_for(&self, id: &str) -> Option<&Attestation> {
-        self.attestations.iter().find(|a| a.requirements.iter().any(|r| r == id))
+        self.attestations
+            .iter()
+            .find(|a| a.requirements.iter().any(|r| r == id))
     }
 }
 
@@ -290,23 +309,35 @@ kils:
     fn features_map_to_criteria_and_widen_applicability() {
         let d = Declaration::parse(EXAMPLE).unwrap();
         let a = d.applicability(&Applicability::None);
-        for c in ["COMMITMENT_DISCOUNT_SUPPORTED", "TAGGING_SUPPORTED", "REGION_SUPPORTED", "NEGOTIATED_PRICING_SUPPORTED"] {
+        for c in [
+            "COMMITMENT_DISCOUNT_SUPPORTED",
+            "TAGGING_SUPPORTED",
+            "REGION_SUPPORTED",
+            "NEGOTIATED_PRICING_SUPPORTED",
+        ] {
             assert!(a.declares(c), "{c}");
         }
         assert!(!a.declares("CAPACITY_RESERVATION_SUPPORTED"));
         assert_eq!(d.applicability(&Applicability::All), Applicability::All);
         assert!(d.kil_for("InvoiceId-C-003-M").unwrap().approved);
-        assert_eq!(d.attestation_for("BilledCost-C-007-M").unwrap().area, AttestationArea::InvoiceAlignment);
+        assert_eq!(
+            d.attestation_for("BilledCost-C-007-M").unwrap().area,
+            AttestationArea::InvoiceAlignment
+        );
         let unknown = d.unknown_requirements(&|id: &str| id == "BilledCost-C-007-M");
         assert_eq!(unknown.len(), 2);
     }
 
     #[test]
     fn mistakes_are_located_and_feature_names_listed() {
-        let e = Declaration::parse("provider: X\nfeatures: [Tagz]\n").unwrap_err().to_string();
+        let e = Declaration::parse("provider: X\nfeatures: [Tagz]\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with(":2:"), "{e}");
         assert!(e.contains("Availability Zones"), "{e}");
-        let e = Declaration::parse("provider: X\ncolour: red\n").unwrap_err().to_string();
+        let e = Declaration::parse("provider: X\ncolour: red\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown field `colour`"), "{e}");
     }
 }

@@ -29,35 +29,64 @@ pub struct ColumnProfile {
 
 /// Profile every catalog column (and every other column of the file).
 pub async fn profile(ds: &Dataset, rows: u64) -> anyhow::Result<Vec<ColumnProfile>> {
-    let mut names: Vec<(String, String)> =
-        ds.catalog.columns.iter().map(|c| (c.name.clone(), format!("{:?}", c.level).to_lowercase())).collect();
+    let mut names: Vec<(String, String)> = ds
+        .catalog
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), format!("{:?}", c.level).to_lowercase()))
+        .collect();
     for c in &ds.columns {
         if ds.catalog.column(&c.name).is_none() {
             names.push((c.name.clone(), "custom".into()));
         }
     }
-    let present: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).filter(|n| ds.has_column(n)).collect();
+    let present: Vec<&str> = names
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| ds.has_column(n))
+        .collect();
     let mut non_null = std::collections::HashMap::new();
     if !present.is_empty() {
-        let items: Vec<String> = present.iter().map(|n| format!("COUNT({})", quote_ident(n))).collect();
-        let sql = format!("SELECT {} FROM {}", items.join(", "), crate::engine::SOURCE_TABLE);
+        let items: Vec<String> = present
+            .iter()
+            .map(|n| format!("COUNT({})", quote_ident(n)))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {}",
+            items.join(", "),
+            crate::engine::SOURCE_TABLE
+        );
         let (_, s) = ds.count_and_sample(&sql, 1).await?;
         if let Some(row) = s.rows.first() {
             for (n, v) in present.iter().zip(row) {
-                non_null.insert(n.to_string(), v.as_deref().unwrap_or("0").parse::<u64>().unwrap_or(0));
+                non_null.insert(
+                    n.to_string(),
+                    v.as_deref().unwrap_or("0").parse::<u64>().unwrap_or(0),
+                );
             }
         }
     }
     let mut out = Vec::new();
     for (name, level) in names {
         let Some(col) = ds.column(&name) else {
-            out.push(ColumnProfile { name, level, present: false, type_seen: None, null_share: None, sample_values: vec![] });
+            out.push(ColumnProfile {
+                name,
+                level,
+                present: false,
+                type_seen: None,
+                null_share: None,
+                sample_values: vec![],
+            });
             continue;
         };
         let q = quote_ident(&name);
         let sql = format!("SELECT DISTINCT CAST({q} AS VARCHAR) AS v FROM {} WHERE {q} IS NOT NULL ORDER BY v LIMIT 5", crate::engine::SOURCE_TABLE);
         let sample_values = match ds.count_and_sample(&sql, 5).await {
-            Ok((_, s)) => s.rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect(),
+            Ok((_, s)) => s
+                .rows
+                .into_iter()
+                .filter_map(|r| r.into_iter().next().flatten())
+                .collect(),
             Err(_) => vec![],
         };
         let nn = non_null.get(&name).copied().unwrap_or(0);
@@ -84,8 +113,13 @@ pub struct GapReport<'a> {
 
 fn verdict_text(c: &Certification) -> String {
     match c.verdict {
-        Verdict::Blocked => "Blocked: mandatory columns fail static checks or the sample is insufficient".into(),
-        Verdict::Deviations => format!("{} deviation(s) count toward the threshold", c.deviation_count),
+        Verdict::Blocked => {
+            "Blocked: mandatory columns fail static checks or the sample is insufficient".into()
+        }
+        Verdict::Deviations => format!(
+            "{} deviation(s) count toward the threshold",
+            c.deviation_count
+        ),
         Verdict::Clean => "No deviation counts toward the threshold".into(),
     }
 }
@@ -99,11 +133,15 @@ fn level_text(l: Level) -> &'static str {
 }
 
 fn state_text<T: Serialize>(s: &T) -> String {
-    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn pct(x: Option<f64>) -> String {
-    x.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_else(|| "-".into())
+    x.map(|v| format!("{:.1}%", v * 100.0))
+        .unwrap_or_else(|| "-".into())
 }
 
 /// The report as (heading, header row, rows) tables plus key facts, shared by both formats.
@@ -116,7 +154,13 @@ struct Section {
 }
 
 fn findings_section(title: &str, intro: &str, list: &[Finding], with_workaround: bool) -> Section {
-    let mut header = vec!["Requirement", "Keyword", "Column / attribute", "Violations", "Requirement text"];
+    let mut header = vec![
+        "Requirement",
+        "Keyword",
+        "Column / attribute",
+        "Violations",
+        "Requirement text",
+    ];
     if with_workaround {
         header.push("Workaround");
     }
@@ -127,9 +171,20 @@ fn findings_section(title: &str, intro: &str, list: &[Finding], with_workaround:
         rows: list
             .iter()
             .map(|f| {
-                let mut r = vec![f.id.clone(), f.keyword.clone(), f.entity.clone(), f.violations.to_string(), f.requirement.clone()];
+                let mut r = vec![
+                    f.id.clone(),
+                    f.keyword.clone(),
+                    f.entity.clone(),
+                    f.violations.to_string(),
+                    f.requirement.clone(),
+                ];
                 if with_workaround {
-                    r.push(f.workaround.clone().or_else(|| f.kil.clone()).unwrap_or_else(|| "(to be described)".into()));
+                    r.push(
+                        f.workaround
+                            .clone()
+                            .or_else(|| f.kil.clone())
+                            .unwrap_or_else(|| "(to be described)".into()),
+                    );
                 }
                 r
             })
@@ -186,10 +241,21 @@ fn sections(g: &GapReport) -> Vec<Section> {
             true,
         ),
     ];
-    let declared: std::collections::BTreeSet<Feature> = g.declaration.features.iter().copied().collect();
+    let declared: std::collections::BTreeSet<Feature> =
+        g.declaration.features.iter().copied().collect();
     let mut rows: Vec<Vec<String>> = Feature::ALL
         .iter()
-        .map(|f| vec![f.name().into(), if declared.contains(f) { "supported".into() } else { "not supported".into() }, f.criteria().join(", ")])
+        .map(|f| {
+            vec![
+                f.name().into(),
+                if declared.contains(f) {
+                    "supported".into()
+                } else {
+                    "not supported".into()
+                },
+                f.criteria().join(", "),
+            ]
+        })
         .collect();
     for a in &g.declaration.applicability {
         rows.push(vec!["(criterion)".into(), "supported".into(), a.clone()]);
@@ -234,7 +300,10 @@ fn sections(g: &GapReport) -> Vec<Section> {
 }
 
 pub fn render(g: &GapReport, format: GapFormat, w: &mut dyn Write) -> std::io::Result<()> {
-    let title = format!("FOCUS {} Conformance Gap Report: {} (draft)", g.cert.focus_version, g.cert.provider);
+    let title = format!(
+        "FOCUS {} Conformance Gap Report: {} (draft)",
+        g.cert.focus_version, g.cert.provider
+    );
     match format {
         GapFormat::Markdown => {
             let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
@@ -250,9 +319,17 @@ pub fn render(g: &GapReport, format: GapFormat, w: &mut dyn Write) -> std::io::R
                     continue;
                 }
                 writeln!(w, "| {} |", s.header.join(" | "))?;
-                writeln!(w, "|{}|", s.header.iter().map(|_| "---").collect::<Vec<_>>().join("|"))?;
+                writeln!(
+                    w,
+                    "|{}|",
+                    s.header.iter().map(|_| "---").collect::<Vec<_>>().join("|")
+                )?;
                 for r in &s.rows {
-                    writeln!(w, "| {} |", r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "))?;
+                    writeln!(
+                        w,
+                        "| {} |",
+                        r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+                    )?;
                 }
                 writeln!(w)?;
             }
@@ -267,11 +344,20 @@ pub fn render(g: &GapReport, format: GapFormat, w: &mut dyn Write) -> std::io::R
                 Verdict::Deviations => "deviations",
                 Verdict::Clean => "clean",
             };
-            writeln!(w, "<header><h1>{}</h1><p class=\"verdict {badge}\">{}</p>", e(&title), e(&verdict_text(g.cert)))?;
+            writeln!(
+                w,
+                "<header><h1>{}</h1><p class=\"verdict {badge}\">{}</p>",
+                e(&title),
+                e(&verdict_text(g.cert))
+            )?;
             writeln!(w, "<p class=\"note\">Draft generated by focus-sql from the sample; review every section before publishing.</p></header>")?;
             writeln!(w, "<nav><ol>")?;
             for (i, s) in sections(g).iter().enumerate() {
-                writeln!(w, "<li><a href=\"#s{i}\">{}</a></li>", e(s.title.split_once(". ").map_or(&s.title[..], |x| x.1)))?;
+                writeln!(
+                    w,
+                    "<li><a href=\"#s{i}\">{}</a></li>",
+                    e(s.title.split_once(". ").map_or(&s.title[..], |x| x.1))
+                )?;
             }
             writeln!(w, "</ol></nav>")?;
             for (i, s) in sections(g).iter().enumerate() {
@@ -283,7 +369,14 @@ pub fn render(g: &GapReport, format: GapFormat, w: &mut dyn Write) -> std::io::R
                     writeln!(w, "<p class=\"empty\">{}</p></section>", e(s.empty))?;
                     continue;
                 }
-                writeln!(w, "<table><thead><tr>{}</tr></thead><tbody>", s.header.iter().map(|h| format!("<th>{}</th>", e(h))).collect::<String>())?;
+                writeln!(
+                    w,
+                    "<table><thead><tr>{}</tr></thead><tbody>",
+                    s.header
+                        .iter()
+                        .map(|h| format!("<th>{}</th>", e(h)))
+                        .collect::<String>()
+                )?;
                 for r in &s.rows {
                     let cells: String = r
                         .iter()

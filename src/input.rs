@@ -8,7 +8,9 @@ use datafusion::datasource::file_format::file_compression_type::FileCompressionT
 use datafusion::datasource::file_format::json::JsonFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::file_format::FileFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::prelude::SessionContext;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
@@ -81,7 +83,10 @@ impl fmt::Display for InputError {
 impl std::error::Error for InputError {}
 
 fn ierr(path: &Path, message: impl Into<String>) -> InputError {
-    InputError { path: path.to_path_buf(), message: message.into() }
+    InputError {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
 }
 
 /// A set of files forming one dataset.
@@ -100,11 +105,15 @@ fn is_glob(s: &str) -> bool {
 }
 
 fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
-    let rd = std::fs::read_dir(dir).map_err(|e| ierr(dir, format!("cannot read directory: {e}")))?;
+    let rd =
+        std::fs::read_dir(dir).map_err(|e| ierr(dir, format!("cannot read directory: {e}")))?;
     let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
-        let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') || n.starts_with('_'));
+        let hidden = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.') || n.starts_with('_'));
         if hidden {
             continue;
         }
@@ -123,8 +132,12 @@ pub fn resolve(paths: &[String]) -> Result<Input, InputError> {
     let mut root = None;
     for p in paths {
         if is_glob(p) {
-            let matches = glob::glob(p).map_err(|e| ierr(Path::new(p), format!("bad glob pattern: {e}")))?;
-            let mut found: Vec<PathBuf> = matches.filter_map(|m| m.ok()).filter(|m| m.is_file()).collect();
+            let matches =
+                glob::glob(p).map_err(|e| ierr(Path::new(p), format!("bad glob pattern: {e}")))?;
+            let mut found: Vec<PathBuf> = matches
+                .filter_map(|m| m.ok())
+                .filter(|m| m.is_file())
+                .collect();
             found.sort();
             if found.is_empty() {
                 return Err(ierr(Path::new(p), "no files match this pattern"));
@@ -134,7 +147,14 @@ pub fn resolve(paths: &[String]) -> Result<Input, InputError> {
         }
         let path = PathBuf::from(p);
         let meta = std::fs::metadata(&path).map_err(|e| {
-            ierr(&path, if e.kind() == std::io::ErrorKind::NotFound { "no such file or directory".to_string() } else { e.to_string() })
+            ierr(
+                &path,
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    "no such file or directory".to_string()
+                } else {
+                    e.to_string()
+                },
+            )
         })?;
         if meta.is_dir() {
             let before = files.len();
@@ -143,7 +163,10 @@ pub fn resolve(paths: &[String]) -> Result<Input, InputError> {
                 root = Some(path.clone());
             }
             if files.len() == before {
-                return Err(ierr(&path, "directory holds no .csv, .csv.gz, .parquet or .ndjson files"));
+                return Err(ierr(
+                    &path,
+                    "directory holds no .csv, .csv.gz, .parquet or .ndjson files",
+                ));
             }
         } else {
             files.push(path);
@@ -155,12 +178,23 @@ pub fn resolve(paths: &[String]) -> Result<Input, InputError> {
     let mut format = None;
     for f in &files {
         let this = InputFormat::of(f).ok_or_else(|| {
-            ierr(f, "unknown format: expected .csv, .csv.gz, .parquet, .ndjson or .jsonl")
+            ierr(
+                f,
+                "unknown format: expected .csv, .csv.gz, .parquet, .ndjson or .jsonl",
+            )
         })?;
         match format {
             None => format = Some((this, f.clone())),
             Some((fmt, ref first)) if fmt != this => {
-                return Err(ierr(f, format!("is {} but {} is {}: one dataset must use one format", this.as_str(), first.display(), fmt.as_str())))
+                return Err(ierr(
+                    f,
+                    format!(
+                        "is {} but {} is {}: one dataset must use one format",
+                        this.as_str(),
+                        first.display(),
+                        fmt.as_str()
+                    ),
+                ))
             }
             _ => {}
         }
@@ -169,17 +203,27 @@ pub fn resolve(paths: &[String]) -> Result<Input, InputError> {
     for f in &files {
         std::fs::File::open(f).map_err(|e| ierr(f, format!("cannot open: {e}")))?;
     }
-    let header = if format.is_text() { Some(check_csv_headers(&files, format)?) } else { None };
+    let header = if format.is_text() {
+        Some(check_csv_headers(&files, format)?)
+    } else {
+        None
+    };
     if format == InputFormat::Parquet {
         for f in &files {
             check_parquet_magic(f)?;
         }
     }
-    Ok(Input { files, root, format, header })
+    Ok(Input {
+        files,
+        root,
+        format,
+        header,
+    })
 }
 
 fn check_parquet_magic(path: &Path) -> Result<(), InputError> {
-    let mut file = std::fs::File::open(path).map_err(|e| ierr(path, format!("cannot open: {e}")))?;
+    let mut file =
+        std::fs::File::open(path).map_err(|e| ierr(path, format!("cannot open: {e}")))?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len == 0 {
         return Err(ierr(path, "empty file"));
@@ -225,7 +269,10 @@ fn read_line_bytes(reader: &mut dyn BufRead, path: &Path) -> Result<Option<Vec<u
     let mut buf = Vec::new();
     let n = reader.read_until(b'\n', &mut buf).map_err(|e| {
         let msg = e.to_string();
-        if msg.contains("invalid gzip header") || msg.contains("corrupt deflate") || msg.contains("unexpected end") {
+        if msg.contains("invalid gzip header")
+            || msg.contains("corrupt deflate")
+            || msg.contains("unexpected end")
+        {
             ierr(path, format!("unreadable gzip data: {msg}"))
         } else {
             ierr(path, format!("cannot read: {msg}"))
@@ -245,7 +292,9 @@ fn check_csv_headers(files: &[PathBuf], format: InputFormat) -> Result<Vec<Strin
             return Err(ierr(f, "empty file: expected a CSV header line"));
         };
         let line = String::from_utf8(bytes).map_err(|_| ierr(f, "header is not valid UTF-8"))?;
-        let line = line.trim_start_matches('\u{feff}').trim_end_matches(['\r', '\n']);
+        let line = line
+            .trim_start_matches('\u{feff}')
+            .trim_end_matches(['\r', '\n']);
         if line.trim().is_empty() {
             return Err(ierr(f, "empty header line"));
         }
@@ -275,36 +324,65 @@ fn check_csv_headers(files: &[PathBuf], format: InputFormat) -> Result<Vec<Strin
             Some((first, first_path)) if *first != names => {
                 return Err(ierr(
                     f,
-                    format!("header differs from {}: all files of one dataset need the same columns", first_path.display()),
+                    format!(
+                        "header differs from {}: all files of one dataset need the same columns",
+                        first_path.display()
+                    ),
                 ))
             }
             _ => {}
         }
     }
     if !any_rows {
-        let p = if files.len() == 1 { files[0].clone() } else { PathBuf::from(files[0].parent().unwrap_or(Path::new("."))) };
-        return Err(ierr(&p, "has a header but no data rows: nothing to validate"));
+        let p = if files.len() == 1 {
+            files[0].clone()
+        } else {
+            PathBuf::from(files[0].parent().unwrap_or(Path::new(".")))
+        };
+        return Err(ierr(
+            &p,
+            "has a header but no data rows: nothing to validate",
+        ));
     }
     Ok(header.unwrap().0)
 }
 
 /// Total size of the input files in bytes.
 pub fn total_bytes(input: &Input) -> u64 {
-    input.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum()
+    input
+        .files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum()
 }
 
 /// The hive-style partition keys (`key=value` folders) under the input's directory, when every
 /// file sits under the same keys in the same order.
 pub fn partition_keys(input: &Input) -> Vec<String> {
-    let Some(root) = &input.root else { return Vec::new() };
+    let Some(root) = &input.root else {
+        return Vec::new();
+    };
     let keys_of = |f: &PathBuf| -> Option<Vec<String>> {
         let rel = f.strip_prefix(root).ok()?.parent()?;
         rel.components()
-            .map(|c| c.as_os_str().to_str().and_then(|s| s.split_once('=')).map(|(k, _)| k.to_string()))
+            .map(|c| {
+                c.as_os_str()
+                    .to_str()
+                    .and_then(|s| s.split_once('='))
+                    .map(|(k, _)| k.to_string())
+            })
             .collect()
     };
-    let Some(first) = input.files.first().and_then(keys_of) else { return Vec::new() };
-    if first.is_empty() || input.files.iter().any(|f| keys_of(f).as_ref() != Some(&first)) {
+    let Some(first) = input.files.first().and_then(keys_of) else {
+        return Vec::new();
+    };
+    if first.is_empty()
+        || input
+            .files
+            .iter()
+            .any(|f| keys_of(f).as_ref() != Some(&first))
+    {
         return Vec::new();
     }
     first
@@ -312,7 +390,12 @@ pub fn partition_keys(input: &Input) -> Vec<String> {
 
 /// Register the input as table `name` and return its schema. With `hive`, the values of
 /// `key=value` folders become (text) columns named after their keys.
-pub async fn register(ctx: &SessionContext, name: &str, input: &Input, hive: bool) -> Result<SchemaRef, InputError> {
+pub async fn register(
+    ctx: &SessionContext,
+    name: &str,
+    input: &Input,
+    hive: bool,
+) -> Result<SchemaRef, InputError> {
     let first = &input.files[0];
     let urls = input
         .files
@@ -335,13 +418,19 @@ pub async fn register(ctx: &SessionContext, name: &str, input: &Input, hive: boo
         InputFormat::Parquet => (Arc::new(ParquetFormat::default()), ""),
         InputFormat::NdJson => (Arc::new(JsonFormat::default()), ""),
     };
-    let keys = if hive { partition_keys(input) } else { Vec::new() };
+    let keys = if hive {
+        partition_keys(input)
+    } else {
+        Vec::new()
+    };
     let mut options = ListingOptions::new(format).with_file_extension(ext);
     let urls = match (&input.root, keys.is_empty()) {
         (Some(root), false) => {
             options = options
                 .with_file_extension(input.format.extension())
-                .with_table_partition_cols(keys.iter().map(|k| (k.clone(), DataType::Utf8)).collect());
+                .with_table_partition_cols(
+                    keys.iter().map(|k| (k.clone(), DataType::Utf8)).collect(),
+                );
             let abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
             let url = format!("{}/", abs.to_string_lossy().trim_end_matches('/'));
             vec![ListingTableUrl::parse(url).map_err(|e| ierr(root, e.to_string()))?]
@@ -350,12 +439,19 @@ pub async fn register(ctx: &SessionContext, name: &str, input: &Input, hive: boo
     };
     let mut config = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(options);
     if let Some(header) = &input.header {
-        let fields: Vec<Field> = header.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect();
+        let fields: Vec<Field> = header
+            .iter()
+            .map(|n| Field::new(n, DataType::Utf8, true))
+            .collect();
         config = config.with_schema(Arc::new(Schema::new(fields)));
     } else {
-        config = config.infer_schema(&ctx.state()).await.map_err(|e| ierr(first, clean_error(&e.to_string())))?;
+        config = config
+            .infer_schema(&ctx.state())
+            .await
+            .map_err(|e| ierr(first, clean_error(&e.to_string())))?;
     }
-    let table = ListingTable::try_new(config).map_err(|e| ierr(first, clean_error(&e.to_string())))?;
+    let table =
+        ListingTable::try_new(config).map_err(|e| ierr(first, clean_error(&e.to_string())))?;
     let schema = datafusion::datasource::TableProvider::schema(&table);
     if input.header.is_none() {
         let mut seen = std::collections::HashSet::new();
@@ -368,18 +464,28 @@ pub async fn register(ctx: &SessionContext, name: &str, input: &Input, hive: boo
             return Err(ierr(first, "no columns found"));
         }
     }
-    ctx.register_table(name, Arc::new(table)).map_err(|e| ierr(first, e.to_string()))?;
+    ctx.register_table(name, Arc::new(table))
+        .map_err(|e| ierr(first, e.to_string()))?;
     Ok(schema)
 }
 
 /// Strip DataFusion's layered prefixes from an error so one line says what went wrong.
 pub fn clean_error(msg: &str) -> String {
     let mut m = msg.trim().to_string();
-    for prefix in ["External error: ", "Arrow error: ", "Execution error: ", "Parquet error: ", "Object Store error: ", "Error during planning: ", "Internal error: "] {
+    for prefix in [
+        "External error: ",
+        "Arrow error: ",
+        "Execution error: ",
+        "Parquet error: ",
+        "Object Store error: ",
+        "Error during planning: ",
+        "Internal error: ",
+    ] {
         while let Some(i) = m.find(prefix) {
             m.replace_range(i..i + prefix.len(), "");
         }
     }
     let m = m.lines().next().unwrap_or("").to_string();
-    m.replace("Csv error: ", "malformed CSV: ").replace("Parser error: ", "malformed data: ")
+    m.replace("Csv error: ", "malformed CSV: ")
+        .replace("Parser error: ", "malformed data: ")
 }

@@ -15,7 +15,13 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [Status::Pass, Status::Fail, Status::Skip, Status::NeedsEvidence, Status::Error];
+    pub const ALL: [Status; 5] = [
+        Status::Pass,
+        Status::Fail,
+        Status::Skip,
+        Status::NeedsEvidence,
+        Status::Error,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -48,13 +54,28 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn pass() -> Outcome {
-        Outcome { status: Status::Pass, violations: 0, reason: None, sample: None }
+        Outcome {
+            status: Status::Pass,
+            violations: 0,
+            reason: None,
+            sample: None,
+        }
     }
     pub fn fail(violations: u64, sample: Option<Sample>) -> Outcome {
-        Outcome { status: Status::Fail, violations, reason: None, sample }
+        Outcome {
+            status: Status::Fail,
+            violations,
+            reason: None,
+            sample,
+        }
     }
     pub fn with(status: Status, reason: impl Into<String>) -> Outcome {
-        Outcome { status, violations: 0, reason: Some(reason.into()), sample: None }
+        Outcome {
+            status,
+            violations: 0,
+            reason: Some(reason.into()),
+            sample: None,
+        }
     }
     pub fn counted(violations: u64, sample: Option<Sample>) -> Outcome {
         if violations == 0 {

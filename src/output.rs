@@ -21,7 +21,10 @@ pub fn check_not_input(output: &Path, inputs: &[PathBuf]) -> Result<()> {
 }
 
 /// Write `render`'s bytes to `path` atomically, or to stdout when `path` is None.
-pub fn write_output(path: Option<&Path>, render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+pub fn write_output(
+    path: Option<&Path>,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     match path {
         None => {
             let stdout = std::io::stdout();
@@ -33,8 +36,12 @@ pub fn write_output(path: Option<&Path>, render: impl FnOnce(&mut dyn Write) -> 
             }
         }
         Some(path) => {
-            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
             {
                 let mut w = std::io::BufWriter::new(tmp.as_file_mut());
                 render(&mut w).with_context(|| format!("{}: write failed", path.display()))?;
@@ -42,7 +49,8 @@ pub fn write_output(path: Option<&Path>, render: impl FnOnce(&mut dyn Write) -> 
             }
             readable_by_all(tmp.as_file());
             tmp.as_file().sync_all().ok();
-            tmp.persist(path).map_err(|e| anyhow::anyhow!("{}: cannot write: {}", path.display(), e.error))?;
+            tmp.persist(path)
+                .map_err(|e| anyhow::anyhow!("{}: cannot write: {}", path.display(), e.error))?;
             Ok(())
         }
     }

@@ -34,7 +34,9 @@ fn terminal_width() -> Option<usize> {
 /// many columns as fit in `width`; a last line says what was left out.
 pub fn table_view(batches: &[RecordBatch], width: usize) -> datafusion::common::Result<String> {
     let total: usize = batches.iter().map(|b| b.num_rows()).sum();
-    let Some(first) = batches.first() else { return Ok("(0 rows)".into()) };
+    let Some(first) = batches.first() else {
+        return Ok("(0 rows)".into());
+    };
     let schema = first.schema();
     let mut rows: Vec<Vec<Option<String>>> = Vec::new();
     for b in batches {
@@ -50,7 +52,10 @@ pub fn table_view(batches: &[RecordBatch], width: usize) -> datafusion::common::
                 .map(|v| match v {
                     None => "NULL".to_string(),
                     Some(v) if v.chars().count() > TABLE_MAX_CELL => {
-                        format!("{}…", v.chars().take(TABLE_MAX_CELL - 1).collect::<String>())
+                        format!(
+                            "{}…",
+                            v.chars().take(TABLE_MAX_CELL - 1).collect::<String>()
+                        )
                     }
                     Some(v) => v.clone(),
                 })
@@ -61,15 +66,27 @@ pub fn table_view(batches: &[RecordBatch], width: usize) -> datafusion::common::
     let mut shown = 0;
     let mut used = 1;
     for (i, name) in names.iter().enumerate() {
-        let w = cells.iter().map(|r| r[i].chars().count()).chain([name.chars().count()]).max().unwrap_or(0) + 3;
+        let w = cells
+            .iter()
+            .map(|r| r[i].chars().count())
+            .chain([name.chars().count()])
+            .max()
+            .unwrap_or(0)
+            + 3;
         if shown > 0 && used + w > width {
             break;
         }
         used += w;
         shown += 1;
     }
-    let too_long = |v: &Option<String>| v.as_ref().is_some_and(|v| v.chars().count() > TABLE_MAX_CELL);
-    let cut = rows.iter().map(|r| r.iter().take(shown).filter(|v| too_long(v)).count()).sum::<usize>();
+    let too_long = |v: &Option<String>| {
+        v.as_ref()
+            .is_some_and(|v| v.chars().count() > TABLE_MAX_CELL)
+    };
+    let cut = rows
+        .iter()
+        .map(|r| r.iter().take(shown).filter(|v| too_long(v)).count())
+        .sum::<usize>();
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
     t.set_header(names.iter().take(shown));
@@ -85,7 +102,10 @@ pub fn table_view(batches: &[RecordBatch], width: usize) -> datafusion::common::
         notes.push(format!("{shown} of {} columns shown", names.len()));
     }
     if cut > 0 {
-        notes.push(format!("{cut} value{} cut to {TABLE_MAX_CELL} characters", if cut == 1 { "" } else { "s" }));
+        notes.push(format!(
+            "{cut} value{} cut to {TABLE_MAX_CELL} characters",
+            if cut == 1 { "" } else { "s" }
+        ));
     }
     let mut out = format!("{t}\n({})", notes.join("; "));
     if notes.len() > 1 || total > rows.len() {
@@ -94,15 +114,29 @@ pub fn table_view(batches: &[RecordBatch], width: usize) -> datafusion::common::
     Ok(out)
 }
 
-pub fn render(batches: &[RecordBatch], format: QueryFormat, w: &mut dyn Write) -> std::io::Result<()> {
+pub fn render(
+    batches: &[RecordBatch],
+    format: QueryFormat,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
     let to_io = |e: datafusion::arrow::error::ArrowError| std::io::Error::other(e.to_string());
     match format {
         QueryFormat::Table => {
-            let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or_else(terminal_width).unwrap_or(160);
-            writeln!(w, "{}", table_view(batches, width).map_err(|e| std::io::Error::other(e.to_string()))?)
+            let width = std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .or_else(terminal_width)
+                .unwrap_or(160);
+            writeln!(
+                w,
+                "{}",
+                table_view(batches, width).map_err(|e| std::io::Error::other(e.to_string()))?
+            )
         }
         QueryFormat::Csv => {
-            let mut writer = datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(w);
+            let mut writer = datafusion::arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(w);
             for b in batches {
                 writer.write(b).map_err(to_io)?;
             }
@@ -122,7 +156,9 @@ pub fn render(batches: &[RecordBatch], format: QueryFormat, w: &mut dyn Write) -
             }
             writer.finish().map_err(to_io)
         }
-        QueryFormat::Parquet => Err(std::io::Error::other("--format parquet writes a file: give --output FILE.parquet")),
+        QueryFormat::Parquet => Err(std::io::Error::other(
+            "--format parquet writes a file: give --output FILE.parquet",
+        )),
     }
 }
 
@@ -133,17 +169,23 @@ pub fn write_parquet(batches: &[RecordBatch], path: &std::path::Path) -> anyhow:
         Some(b) => b.schema(),
         None => std::sync::Arc::new(datafusion::arrow::datatypes::Schema::empty()),
     };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot create a file", dir.display()))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("{}: cannot create a file", dir.display()))?;
     {
-        let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(tmp.as_file(), schema, None)?;
+        let mut writer =
+            datafusion::parquet::arrow::ArrowWriter::try_new(tmp.as_file(), schema, None)?;
         for b in batches {
             writer.write(b)?;
         }
         writer.close()?;
     }
     crate::output::readable_by_all(tmp.as_file());
-    tmp.persist(path).map_err(|e| anyhow::anyhow!("{}: cannot write: {}", path.display(), e.error))?;
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot write: {}", path.display(), e.error))?;
     Ok(())
 }
 
@@ -152,7 +194,11 @@ pub fn explain_message(catalog: &Catalog, msg: &str) -> String {
     let marker = "No field named ";
     if let Some(i) = msg.find(marker) {
         let rest = &msg[i + marker.len()..];
-        let name: String = rest.trim_start_matches('"').chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let name: String = rest
+            .trim_start_matches('"')
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
         let bare = name.rsplit('.').next().unwrap_or(&name).to_string();
         if let Some(close) = catalog.closest(&bare) {
             if close != bare {
@@ -180,7 +226,10 @@ pub fn error_with_position(ds: &Dataset, sql: &str, msg: &str) -> String {
     };
     let position = parser_position(msg)
         .or_else(|| {
-            let name = message.strip_prefix("unknown column ")?.split_whitespace().next()?;
+            let name = message
+                .strip_prefix("unknown column ")?
+                .split_whitespace()
+                .next()?;
             locate_word(sql, name)
         })
         .or_else(unknown_table)
@@ -188,13 +237,20 @@ pub fn error_with_position(ds: &Dataset, sql: &str, msg: &str) -> String {
             // The parser ran out of input: point just past the end.
             msg.contains("found: EOF").then(|| {
                 let lines: Vec<&str> = sql.trim_end().lines().collect();
-                (lines.len().max(1), lines.last().map_or(0, |l| l.chars().count()) + 1)
+                (
+                    lines.len().max(1),
+                    lines.last().map_or(0, |l| l.chars().count()) + 1,
+                )
             })
         });
     match position {
         Some((line, col)) => {
             let text = sql.lines().nth(line - 1).unwrap_or("");
-            let pad: String = text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let pad: String = text
+                .chars()
+                .take(col - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
             format!("{message}\n  at line {line}, column {col}:\n  {text}\n  {pad}^")
         }
         None => message,
@@ -228,7 +284,14 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
         i += 1;
     }
     out.push(&sql[start..]);
-    out.into_iter().filter(|s| !s.trim().is_empty() && !s.lines().all(|l| l.trim().is_empty() || l.trim().starts_with("--"))).collect()
+    out.into_iter()
+        .filter(|s| {
+            !s.trim().is_empty()
+                && !s
+                    .lines()
+                    .all(|l| l.trim().is_empty() || l.trim().starts_with("--"))
+        })
+        .collect()
 }
 
 /// "Line: 3, Column: 14" in a parser error.
@@ -237,7 +300,12 @@ fn parser_position(msg: &str) -> Option<(usize, usize)> {
     let rest = &msg[i + 6..];
     let line: usize = rest.split(',').next()?.trim().parse().ok()?;
     let j = rest.find("Column: ")?;
-    let col: usize = rest[j + 8..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok()?;
+    let col: usize = rest[j + 8..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()?;
     (line > 0 && col > 0).then_some((line, col))
 }
 
@@ -266,9 +334,20 @@ mod tests {
 
     #[test]
     fn positions() {
-        assert_eq!(parser_position("sql parser error: Expected: end of statement, found: x at Line: 2, Column: 15"), Some((2, 15)));
+        assert_eq!(
+            parser_position(
+                "sql parser error: Expected: end of statement, found: x at Line: 2, Column: 15"
+            ),
+            Some((2, 15))
+        );
         assert_eq!(parser_position("no position"), None);
-        assert_eq!(locate_word("SELECT BilledCostX\nFROM t WHERE BilledCost > 0", "BilledCost"), Some((2, 14)));
+        assert_eq!(
+            locate_word(
+                "SELECT BilledCostX\nFROM t WHERE BilledCost > 0",
+                "BilledCost"
+            ),
+            Some((2, 14))
+        );
         assert_eq!(locate_word("SELECT a", "b"), None);
     }
 
@@ -280,7 +359,9 @@ mod tests {
         let n = TABLE_MAX_ROWS + 7;
         let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(0..n as i64));
         let text: ArrayRef = Arc::new(StringArray::from_iter_values((0..n).map(|_| long.as_str())));
-        let batch = RecordBatch::try_from_iter([("id", ids.clone()), ("text", text), ("more", ids)]).unwrap();
+        let batch =
+            RecordBatch::try_from_iter([("id", ids.clone()), ("text", text), ("more", ids)])
+                .unwrap();
         let out = table_view(std::slice::from_ref(&batch), 1000).unwrap();
         assert!(out.contains(&format!("({} rows, showing the first {TABLE_MAX_ROWS}; {TABLE_MAX_ROWS} values cut to {TABLE_MAX_CELL} characters)", n)), "{out}");
         assert!(!out.contains(&long));
@@ -290,7 +371,9 @@ mod tests {
 
     #[test]
     fn statements_split_outside_quotes_and_comments() {
-        let s = split_statements("SELECT 'a;b' AS x; -- c;d\nSELECT \"e;f\" FROM t;\n-- only a comment;\n");
+        let s = split_statements(
+            "SELECT 'a;b' AS x; -- c;d\nSELECT \"e;f\" FROM t;\n-- only a comment;\n",
+        );
         assert_eq!(s.len(), 2, "{s:?}");
         assert!(s[0].contains("'a;b'"));
         assert!(s[1].contains("\"e;f\""));

@@ -19,7 +19,15 @@ pub struct ExampleFailure {
 
 impl std::fmt::Display for ExampleFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {} example {}: {}", self.path.display(), self.line, self.rule, self.index + 1, self.message)
+        write!(
+            f,
+            "{}:{}: {} example {}: {}",
+            self.path.display(),
+            self.line,
+            self.rule,
+            self.index + 1,
+            self.message
+        )
     }
 }
 
@@ -32,24 +40,46 @@ pub struct TestSummary {
 
 async fn run_example(set: &RuleSet, rule: &Rule, index: usize) -> Option<ExampleFailure> {
     let ex = &rule.examples[index];
-    let fail = |message: String| ExampleFailure { rule: rule.id.clone(), path: rule.origin.path.clone(), line: ex.line, index, message };
+    let fail = |message: String| ExampleFailure {
+        rule: rule.id.clone(),
+        path: rule.origin.path.clone(),
+        line: ex.line,
+        index,
+        message,
+    };
     let ds = match Dataset::from_text_rows(&ex.columns, &ex.rows, &ex.types, &set.catalog).await {
         Ok(ds) => ds,
         Err(e) => return Some(fail(format!("cannot build the example dataset: {e}"))),
     };
     let outcome = run_single(rule, &ds).await;
-    let reason = outcome.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+    let reason = outcome
+        .reason
+        .as_deref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
     match (ex.expect, outcome.status) {
         (Expect::Pass, Status::Pass) => None,
         (Expect::Pass, Status::Fail) => {
             let rows = outcome
                 .sample
-                .map(|s| s.rows.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>().join("; "))
+                .map(|s| {
+                    s.rows
+                        .iter()
+                        .map(|r| format!("{r:?}"))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
                 .unwrap_or_default();
-            Some(fail(format!("expected pass, got fail with {} violation(s){reason} {rows}", outcome.violations)))
+            Some(fail(format!(
+                "expected pass, got fail with {} violation(s){reason} {rows}",
+                outcome.violations
+            )))
         }
         (Expect::Fail, Status::Fail) => match ex.violations {
-            Some(n) if n != outcome.violations => Some(fail(format!("expected {n} violation(s), got {}", outcome.violations))),
+            Some(n) if n != outcome.violations => Some(fail(format!(
+                "expected {n} violation(s), got {}",
+                outcome.violations
+            ))),
             _ => None,
         },
         (expect, status) => Some(fail(format!("expected {expect}, got {status}{reason}"))),
@@ -64,11 +94,22 @@ pub async fn run(set: &RuleSet, prefixes: &[String]) -> TestSummary {
         .filter(|r| prefixes.is_empty() || prefixes.iter().any(|p| r.id.starts_with(p.as_str())))
         .filter(|r| !r.examples.is_empty())
         .collect();
-    let jobs: Vec<(&Rule, usize)> = selected.iter().flat_map(|r| (0..r.examples.len()).map(move |i| (*r, i))).collect();
+    let jobs: Vec<(&Rule, usize)> = selected
+        .iter()
+        .flat_map(|r| (0..r.examples.len()).map(move |i| (*r, i)))
+        .collect();
     let total = jobs.len();
     let failures: Vec<ExampleFailure> =
-        futures::stream::iter(jobs.into_iter().map(|(r, i)| run_example(set, r, i))).buffer_unordered(8).filter_map(|f| async { f }).collect().await;
+        futures::stream::iter(jobs.into_iter().map(|(r, i)| run_example(set, r, i)))
+            .buffer_unordered(8)
+            .filter_map(|f| async { f })
+            .collect()
+            .await;
     let mut failures = failures;
     failures.sort_by(|a, b| (&a.rule, a.index).cmp(&(&b.rule, b.index)));
-    TestSummary { rules: selected.len(), passed: total - failures.len(), failures }
+    TestSummary {
+        rules: selected.len(),
+        passed: total - failures.len(),
+        failures,
+    }
 }

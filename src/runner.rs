@@ -25,7 +25,12 @@ impl Applicability {
         match s.trim() {
             "all" => Ok(Applicability::All),
             "none" | "" => Ok(Applicability::None),
-            list => Ok(Applicability::Only(list.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect())),
+            list => Ok(Applicability::Only(
+                list.split(',')
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .collect(),
+            )),
         }
     }
     pub fn declares(&self, criterion: &str) -> bool {
@@ -53,7 +58,11 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { applicability: Applicability::None, sample_rows: 5, concurrency: 2 }
+        RunOptions {
+            applicability: Applicability::None,
+            sample_rows: 5,
+            concurrency: 2,
+        }
     }
 }
 
@@ -78,13 +87,21 @@ struct RowCheck {
 fn mentioned_columns(ds: &Dataset, sql: &str) -> BTreeSet<String> {
     guard::words(sql)
         .into_iter()
-        .map(|w| w.strip_suffix(view::RAW_SUFFIX).map(str::to_string).unwrap_or(w))
+        .map(|w| {
+            w.strip_suffix(view::RAW_SUFFIX)
+                .map(str::to_string)
+                .unwrap_or(w)
+        })
         .filter(|w| ds.catalog.column(w).is_some())
         .collect()
 }
 
 fn absent_reason(ds: &Dataset, cols: &BTreeSet<String>) -> Option<String> {
-    let missing: Vec<&str> = cols.iter().filter(|c| !ds.has_column(c)).map(|s| s.as_str()).collect();
+    let missing: Vec<&str> = cols
+        .iter()
+        .filter(|c| !ds.has_column(c))
+        .map(|s| s.as_str())
+        .collect();
     match missing.as_slice() {
         [] => None,
         [one] => Some(format!("column {one} is not present")),
@@ -112,13 +129,24 @@ enum Plan {
 
 /// Decide how to evaluate one rule (no data is read here).
 fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions) -> Plan {
-    let missing: Vec<&str> = rule.applicability.iter().filter(|c| !opts.applicability.declares(c)).map(|s| s.as_str()).collect();
+    let missing: Vec<&str> = rule
+        .applicability
+        .iter()
+        .filter(|c| !opts.applicability.declares(c))
+        .map(|s| s.as_str())
+        .collect();
     if !missing.is_empty() {
-        return Plan::Done(Outcome::with(Status::Skip, format!("not applicable: {} not declared", missing.join(", "))));
+        return Plan::Done(Outcome::with(
+            Status::Skip,
+            format!("not applicable: {} not declared", missing.join(", ")),
+        ));
     }
     match &rule.check {
         Check::Evidence(text) => Plan::Done(Outcome::with(Status::NeedsEvidence, text.clone())),
-        Check::Permission(text) => Plan::Done(Outcome::with(Status::Skip, format!("permission ({}): {text}", rule.keyword))),
+        Check::Permission(text) => Plan::Done(Outcome::with(
+            Status::Skip,
+            format!("permission ({}): {text}", rule.keyword),
+        )),
         Check::AllOf(_) | Check::AnyOf(_) => Plan::Composite,
         Check::Present { column } => {
             if ds.has_column(column) {
@@ -132,7 +160,10 @@ fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions) -> Plan {
         Check::Row { expr, when, each } if !each.is_empty() => {
             let present: Vec<&String> = each.iter().filter(|c| ds.has_column(c)).collect();
             if present.is_empty() {
-                return Plan::Done(Outcome::with(Status::Skip, format!("none of {} is present", each.join(", "))));
+                return Plan::Done(Outcome::with(
+                    Status::Skip,
+                    format!("none of {} is present", each.join(", ")),
+                ));
             }
             let mut parts = Vec::new();
             let mut show: BTreeSet<String> = BTreeSet::new();
@@ -151,7 +182,11 @@ fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions) -> Plan {
                 show.extend(cols);
                 parts.push(violation_expr(&e, w.as_deref()));
             }
-            Plan::Row(RowCheck { id: rule.id.clone(), violation: format!("({})", parts.join(" OR ")), show: show.into_iter().collect() })
+            Plan::Row(RowCheck {
+                id: rule.id.clone(),
+                violation: format!("({})", parts.join(" OR ")),
+                show: show.into_iter().collect(),
+            })
         }
         Check::Row { expr, when, .. } => {
             for part in std::iter::once(expr).chain(when.iter()) {
@@ -163,11 +198,18 @@ fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions) -> Plan {
             if let Some(reason) = absent_reason(ds, &cols) {
                 return Plan::Done(Outcome::with(Status::Skip, reason));
             }
-            Plan::Row(RowCheck { id: rule.id.clone(), violation: violation_expr(expr, when.as_deref()), show: cols.into_iter().collect() })
+            Plan::Row(RowCheck {
+                id: rule.id.clone(),
+                violation: violation_expr(expr, when.as_deref()),
+                show: cols.into_iter().collect(),
+            })
         }
         Check::Type { column, when, .. } | Check::Format { column, when, .. } => {
             let Some(source) = ds.column(column) else {
-                return Plan::Done(Outcome::with(Status::Skip, format!("column {column} is not present")));
+                return Plan::Done(Outcome::with(
+                    Status::Skip,
+                    format!("column {column} is not present"),
+                ));
             };
             let pred = match &rule.check {
                 Check::Type { ty, .. } => view::type_predicate(source, *ty),
@@ -186,7 +228,11 @@ fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions) -> Plan {
             }
             let mut show: Vec<String> = vec![column.clone()];
             show.extend(cols.into_iter().filter(|c| c != column));
-            Plan::Row(RowCheck { id: rule.id.clone(), violation: violation_expr(&pred, when.as_deref()), show })
+            Plan::Row(RowCheck {
+                id: rule.id.clone(),
+                violation: violation_expr(&pred, when.as_deref()),
+                show,
+            })
         }
         Check::Sql { query } => {
             if let Err(e) = guard::check_query(query) {
@@ -204,9 +250,16 @@ fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions) -> Plan {
 fn fused_sql(ds: &Dataset, checks: &[&RowCheck]) -> String {
     let mut items = vec!["COUNT(*) AS n".to_string()];
     for (i, c) in checks.iter().enumerate() {
-        items.push(format!("SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS c{i}", c.violation));
+        items.push(format!(
+            "SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS c{i}",
+            c.violation
+        ));
     }
-    format!("SELECT {} FROM {}", items.join(", "), quote_ident(&ds.catalog.dataset))
+    format!(
+        "SELECT {} FROM {}",
+        items.join(", "),
+        quote_ident(&ds.catalog.dataset)
+    )
 }
 
 fn sample_sql(ds: &Dataset, check: &RowCheck, limit: usize) -> String {
@@ -221,17 +274,32 @@ fn sample_sql(ds: &Dataset, check: &RowCheck, limit: usize) -> String {
             }
         })
         .collect();
-    let cols = if cols.is_empty() { "*".to_string() } else { cols.join(", ") };
-    format!("SELECT {cols} FROM {} WHERE {} LIMIT {limit}", quote_ident(&ds.catalog.dataset), check.violation)
+    let cols = if cols.is_empty() {
+        "*".to_string()
+    } else {
+        cols.join(", ")
+    };
+    format!(
+        "SELECT {cols} FROM {} WHERE {} LIMIT {limit}",
+        quote_ident(&ds.catalog.dataset),
+        check.violation
+    )
 }
 
 /// Counts for fused checks: Ok(counts in order, row count) or the error of the fused scan.
-async fn run_fused(ds: &Dataset, checks: &[&RowCheck]) -> datafusion::common::Result<(Vec<u64>, u64)> {
+async fn run_fused(
+    ds: &Dataset,
+    checks: &[&RowCheck],
+) -> datafusion::common::Result<(Vec<u64>, u64)> {
     let batches = ds.collect(&fused_sql(ds, checks)).await?;
-    let batch = batches.first().ok_or_else(|| datafusion::common::DataFusionError::Execution("aggregate returned no row".into()))?;
+    let batch = batches.first().ok_or_else(|| {
+        datafusion::common::DataFusionError::Execution("aggregate returned no row".into())
+    })?;
     let get = |i: usize| -> u64 {
         let col = batch.column(i);
-        let col = datafusion::arrow::compute::cast(col, &datafusion::arrow::datatypes::DataType::Int64).unwrap_or_else(|_| col.clone());
+        let col =
+            datafusion::arrow::compute::cast(col, &datafusion::arrow::datatypes::DataType::Int64)
+                .unwrap_or_else(|_| col.clone());
         let a = col.as_primitive::<Int64Type>();
         if a.is_null(0) {
             0
@@ -291,14 +359,20 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
     }
 
     if timing {
-        eprintln!("timing: planning each rule: {:.2?}", planning_rules.elapsed());
+        eprintln!(
+            "timing: planning each rule: {:.2?}",
+            planning_rules.elapsed()
+        );
     }
     // Plan the fused query; on a planning error, find the culprits and leave them out.
     let planning = std::time::Instant::now();
     let mut fused: Vec<&RowCheck> = rows_checks.iter().collect();
     let fused_plan = ds.plan(&fused_sql(ds, &fused)).await;
     if timing {
-        eprintln!("timing: planning the fused query: {:.2?}", planning.elapsed());
+        eprintln!(
+            "timing: planning the fused query: {:.2?}",
+            planning.elapsed()
+        );
     }
     if fused_plan.is_err() {
         let mut ok = Vec::new();
@@ -306,7 +380,10 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
             match ds.plan(&fused_sql(ds, &[c])).await {
                 Ok(_) => ok.push(c),
                 Err(e) => {
-                    base.insert(c.id.clone(), Outcome::with(Status::Error, clean_error(&e.to_string())));
+                    base.insert(
+                        c.id.clone(),
+                        Outcome::with(Status::Error, clean_error(&e.to_string())),
+                    );
                 }
             }
         }
@@ -315,7 +392,11 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
     let started = std::time::Instant::now();
     let fused_result = run_fused(ds, &fused).await;
     if timing {
-        eprintln!("timing: fused scan of {} row checks: {:.2?}", fused.len(), started.elapsed());
+        eprintln!(
+            "timing: fused scan of {} row checks: {:.2?}",
+            fused.len(),
+            started.elapsed()
+        );
     }
     let rows = match fused_result {
         Ok((counts, rows)) => {
@@ -326,10 +407,16 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
         }
         Err(e) => {
             if let Some(problem) = input_problem(ds).await {
-                return Err(RunError(format!("{}: cannot read the data: {problem}", ds.label)));
+                return Err(RunError(format!(
+                    "{}: cannot read the data: {problem}",
+                    ds.label
+                )));
             }
             if timing {
-                eprintln!("timing: the fused scan failed ({e}); evaluating {} checks one by one", fused.len());
+                eprintln!(
+                    "timing: the fused scan failed ({e}); evaluating {} checks one by one",
+                    fused.len()
+                );
             }
             // A check fails at run time: evaluate each on its own so the others still count.
             let mut rows = 0;
@@ -340,7 +427,10 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
                         base.insert(c.id.clone(), Outcome::counted(counts[0], None));
                     }
                     Err(e) => {
-                        base.insert(c.id.clone(), Outcome::with(Status::Error, clean_error(&e.to_string())));
+                        base.insert(
+                            c.id.clone(),
+                            Outcome::with(Status::Error, clean_error(&e.to_string())),
+                        );
                     }
                 }
             }
@@ -349,14 +439,20 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
     };
 
     if timing {
-        eprintln!("timing: after the fused scan: {:.2?}", planning_rules.elapsed());
+        eprintln!(
+            "timing: after the fused scan: {:.2?}",
+            planning_rules.elapsed()
+        );
     }
     // Sample rows of failing row checks.
     if opts.sample_rows > 0 {
         for c in &fused {
             let failing = base.get(&c.id).is_some_and(|o| o.status == Status::Fail);
             if failing {
-                if let Ok((_, sample)) = ds.count_and_sample(&sample_sql(ds, c, opts.sample_rows), opts.sample_rows).await {
+                if let Ok((_, sample)) = ds
+                    .count_and_sample(&sample_sql(ds, c, opts.sample_rows), opts.sample_rows)
+                    .await
+                {
                     if let Some(o) = base.get_mut(&c.id) {
                         o.sample = Some(sample);
                     }
@@ -370,45 +466,68 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
     }
     // Set-level checks, a few at a time.
     let keep = opts.sample_rows;
-    let results: Vec<(String, Outcome)> = futures::stream::iter(sql_checks.into_iter().map(|(id, q)| async move {
-        let started = std::time::Instant::now();
-        let result = ds.count_and_sample(&q, keep).await;
-        if timing {
-            eprintln!("timing: {id}: {:.2?}", started.elapsed());
-        }
-        let outcome = match result {
-            Ok((n, sample)) => Outcome::counted(n, if n > 0 && keep > 0 { Some(sample) } else { None }),
-            Err(e) => Outcome::with(Status::Error, clean_error(&e.to_string())),
-        };
-        Ok::<_, RunError>((id, outcome))
-    }))
-    .buffer_unordered(opts.concurrency.max(1))
-    .try_collect()
-    .await?;
+    let results: Vec<(String, Outcome)> =
+        futures::stream::iter(sql_checks.into_iter().map(|(id, q)| async move {
+            let started = std::time::Instant::now();
+            let result = ds.count_and_sample(&q, keep).await;
+            if timing {
+                eprintln!("timing: {id}: {:.2?}", started.elapsed());
+            }
+            let outcome = match result {
+                Ok((n, sample)) => Outcome::counted(
+                    n,
+                    if n > 0 && keep > 0 {
+                        Some(sample)
+                    } else {
+                        None
+                    },
+                ),
+                Err(e) => Outcome::with(Status::Error, clean_error(&e.to_string())),
+            };
+            Ok::<_, RunError>((id, outcome))
+        }))
+        .buffer_unordered(opts.concurrency.max(1))
+        .try_collect()
+        .await?;
     base.extend(results);
 
     // A screen that found nothing still needs its evidence.
     for r in &set.rules {
         if let (Some(text), Some(o)) = (&r.screen, base.get_mut(&r.id)) {
             if o.status == Status::Pass {
-                *o = Outcome::with(Status::NeedsEvidence, format!("no violation found in the data; still needed: {text}"));
+                *o = Outcome::with(
+                    Status::NeedsEvidence,
+                    format!("no violation found in the data; still needed: {text}"),
+                );
             }
         }
     }
 
     if timing {
-        eprintln!("timing: after the set-level checks: {:.2?}", planning_rules.elapsed());
+        eprintln!(
+            "timing: after the set-level checks: {:.2?}",
+            planning_rules.elapsed()
+        );
     }
     let outcomes = resolve(set, base);
     if timing {
-        eprintln!("timing: after resolving composites: {:.2?}", planning_rules.elapsed());
+        eprintln!(
+            "timing: after resolving composites: {:.2?}",
+            planning_rules.elapsed()
+        );
     }
     Ok(RunResult { outcomes, rows })
 }
 
 /// Combine composites from their children and apply `depends_on`.
 pub fn resolve(set: &RuleSet, mut base: HashMap<String, Outcome>) -> BTreeMap<String, Outcome> {
-    fn visit(set: &RuleSet, id: &str, base: &mut HashMap<String, Outcome>, done: &mut BTreeMap<String, Outcome>, stack: &mut Vec<String>) -> Outcome {
+    fn visit(
+        set: &RuleSet,
+        id: &str,
+        base: &mut HashMap<String, Outcome>,
+        done: &mut BTreeMap<String, Outcome>,
+        stack: &mut Vec<String>,
+    ) -> Outcome {
         if let Some(o) = done.get(id) {
             return o.clone();
         }
@@ -432,7 +551,13 @@ pub fn resolve(set: &RuleSet, mut base: HashMap<String, Outcome>) -> BTreeMap<St
                         // the scorecard reports it under its own keyword.
                         let advisory = set.get(c).is_some_and(|r| !r.keyword.is_mandatory());
                         if rule.keyword.is_mandatory() && advisory && o.status != Status::Pass {
-                            (c.clone(), Outcome::with(Status::Skip, format!("advisory part ({})", o.status)))
+                            (
+                                c.clone(),
+                                Outcome::with(
+                                    Status::Skip,
+                                    format!("advisory part ({})", o.status),
+                                ),
+                            )
                         } else {
                             (c.clone(), o)
                         }
@@ -442,12 +567,19 @@ pub fn resolve(set: &RuleSet, mut base: HashMap<String, Outcome>) -> BTreeMap<St
             }
         };
         // Applicability skips stand; otherwise a dependency that did not pass skips the rule.
-        let applicability_skip = outcome.status == Status::Skip && outcome.reason.as_deref().is_some_and(|r| r.starts_with("not applicable"));
+        let applicability_skip = outcome.status == Status::Skip
+            && outcome
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with("not applicable"));
         if !applicability_skip {
             for dep in &rule.depends_on {
                 let d = visit(set, dep, base, done, stack);
                 if matches!(d.status, Status::Skip | Status::Error) {
-                    outcome = Outcome::with(Status::Skip, format!("depends on {dep}, which is {}", d.status));
+                    outcome = Outcome::with(
+                        Status::Skip,
+                        format!("depends on {dep}, which is {}", d.status),
+                    );
                     break;
                 }
             }
@@ -465,15 +597,29 @@ pub fn resolve(set: &RuleSet, mut base: HashMap<String, Outcome>) -> BTreeMap<St
 }
 
 fn combine(check: &Check, children: &[(String, Outcome)]) -> Outcome {
-    let with = |s: Status| children.iter().filter(|(_, o)| o.status == s).map(|(id, _)| id.as_str()).collect::<Vec<_>>();
-    let (fail, error, evidence, pass) = (with(Status::Fail), with(Status::Error), with(Status::NeedsEvidence), with(Status::Pass));
+    let with = |s: Status| {
+        children
+            .iter()
+            .filter(|(_, o)| o.status == s)
+            .map(|(id, _)| id.as_str())
+            .collect::<Vec<_>>()
+    };
+    let (fail, error, evidence, pass) = (
+        with(Status::Fail),
+        with(Status::Error),
+        with(Status::NeedsEvidence),
+        with(Status::Pass),
+    );
     let list = |ids: &[&str]| ids.join(", ");
     match check {
         Check::AnyOf(_) => {
             if !pass.is_empty() {
                 Outcome::pass()
             } else if !evidence.is_empty() {
-                Outcome::with(Status::NeedsEvidence, format!("needs evidence for {}", list(&evidence)))
+                Outcome::with(
+                    Status::NeedsEvidence,
+                    format!("needs evidence for {}", list(&evidence)),
+                )
             } else if !error.is_empty() {
                 Outcome::with(Status::Error, format!("errors in {}", list(&error)))
             } else if !fail.is_empty() {
@@ -492,7 +638,10 @@ fn combine(check: &Check, children: &[(String, Outcome)]) -> Outcome {
             } else if !error.is_empty() {
                 Outcome::with(Status::Error, format!("errors in {}", list(&error)))
             } else if !evidence.is_empty() {
-                Outcome::with(Status::NeedsEvidence, format!("needs evidence for {}", list(&evidence)))
+                Outcome::with(
+                    Status::NeedsEvidence,
+                    format!("needs evidence for {}", list(&evidence)),
+                )
             } else if !pass.is_empty() {
                 Outcome::pass()
             } else {
@@ -504,7 +653,11 @@ fn combine(check: &Check, children: &[(String, Outcome)]) -> Outcome {
 
 /// Evaluate one rule alone on a (small) dataset: used by `rules test` for examples.
 pub async fn run_single(rule: &Rule, ds: &Dataset) -> Outcome {
-    let opts = RunOptions { applicability: Applicability::All, sample_rows: 5, concurrency: 1 };
+    let opts = RunOptions {
+        applicability: Applicability::All,
+        sample_rows: 5,
+        concurrency: 1,
+    };
     match plan_rule(rule, ds, &opts) {
         Plan::Done(o) => o,
         Plan::Composite => Outcome::with(Status::Skip, "composite"),
@@ -512,7 +665,11 @@ pub async fn run_single(rule: &Rule, ds: &Dataset) -> Outcome {
             Ok((counts, _)) => {
                 let mut o = Outcome::counted(counts[0], None);
                 if o.status == Status::Fail {
-                    o.sample = ds.count_and_sample(&sample_sql(ds, &rc, 5), 5).await.ok().map(|(_, s): (u64, Sample)| s);
+                    o.sample = ds
+                        .count_and_sample(&sample_sql(ds, &rc, 5), 5)
+                        .await
+                        .ok()
+                        .map(|(_, s): (u64, Sample)| s);
                 }
                 o
             }

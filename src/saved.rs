@@ -19,10 +19,19 @@ pub struct SavedQuery {
 
 impl SavedQuery {
     pub fn parse(name: &str, text: &str) -> Result<SavedQuery> {
-        let mut q = SavedQuery { name: name.to_string(), title: String::new(), description: String::new(), params: Vec::new(), sql: String::new() };
+        let mut q = SavedQuery {
+            name: name.to_string(),
+            title: String::new(),
+            description: String::new(),
+            params: Vec::new(),
+            sql: String::new(),
+        };
         let mut body = Vec::new();
         for (i, line) in text.lines().enumerate() {
-            let header = body.is_empty().then(|| line.trim().strip_prefix("--")).flatten();
+            let header = body
+                .is_empty()
+                .then(|| line.trim().strip_prefix("--"))
+                .flatten();
             match header.and_then(|h| h.split_once(':')) {
                 Some((key, value)) => {
                     let value = value.trim().to_string();
@@ -62,8 +71,15 @@ impl SavedQuery {
 
     /// The SQL with every `{{name}}` replaced by the given value or the default.
     pub fn bind(&self, values: &BTreeMap<String, String>) -> Result<String> {
-        if let Some(unknown) = values.keys().find(|k| !self.params.iter().any(|(n, _)| n == *k)) {
-            bail!("{} has no parameter `{unknown}` (its parameters: {})", self.name, self.param_list());
+        if let Some(unknown) = values
+            .keys()
+            .find(|k| !self.params.iter().any(|(n, _)| n == *k))
+        {
+            bail!(
+                "{} has no parameter `{unknown}` (its parameters: {})",
+                self.name,
+                self.param_list()
+            );
         }
         let mut sql = self.sql.clone();
         for (name, default) in &self.params {
@@ -111,7 +127,9 @@ fn placeholders(sql: &str) -> Vec<String> {
 pub fn literal(value: &str) -> String {
     let numeric = !value.is_empty()
         && value.parse::<f64>().is_ok_and(f64::is_finite)
-        && value.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E'));
+        && value
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E'));
     if numeric {
         value.to_string()
     } else {
@@ -131,7 +149,8 @@ pub fn load(dir: Option<&Path>) -> Result<Vec<SavedQuery>> {
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "sql") {
                 let name = path.file_stem().unwrap().to_string_lossy().to_string();
-                let text = std::fs::read_to_string(&path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| anyhow!("{}: {e}", path.display()))?;
                 by_name.insert(name.clone(), SavedQuery::parse(&name, &text)?);
             }
         }
@@ -142,7 +161,10 @@ pub fn load(dir: Option<&Path>) -> Result<Vec<SavedQuery>> {
 pub fn find<'a>(queries: &'a [SavedQuery], name: &str) -> Result<&'a SavedQuery> {
     queries.iter().find(|q| q.name == name).ok_or_else(|| {
         let names: Vec<&str> = queries.iter().map(|q| q.name.as_str()).collect();
-        anyhow!("no saved query `{name}` (saved queries: {})", names.join(", "))
+        anyhow!(
+            "no saved query `{name}` (saved queries: {})",
+            names.join(", ")
+        )
     })
 }
 
@@ -155,13 +177,22 @@ mod tests {
     #[test]
     fn header_and_binding() {
         let q = SavedQuery::parse("t", Q).unwrap();
-        assert_eq!(q.params, vec![("limit".to_string(), Some("5".to_string())), ("key".to_string(), None)]);
+        assert_eq!(
+            q.params,
+            vec![
+                ("limit".to_string(), Some("5".to_string())),
+                ("key".to_string(), None)
+            ]
+        );
         let mut v = BTreeMap::new();
         assert!(q.bind(&v).unwrap_err().to_string().contains("--param key"));
         v.insert("key".into(), "it's".into());
         assert_eq!(q.bind(&v).unwrap(), "SELECT 'it''s' AS k LIMIT 5");
         v.insert("limit".into(), "1; DROP TABLE x".into());
-        assert_eq!(q.bind(&v).unwrap(), "SELECT 'it''s' AS k LIMIT '1; DROP TABLE x'");
+        assert_eq!(
+            q.bind(&v).unwrap(),
+            "SELECT 'it''s' AS k LIMIT '1; DROP TABLE x'"
+        );
         v.insert("nope".into(), "1".into());
         assert!(q.bind(&v).is_err());
     }

@@ -18,12 +18,29 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// Columns replaced by a keyed hash of their value.
-pub const HASHED: [&str; 5] = ["BillingAccountId", "SubAccountId", "ResourceId", "CommitmentDiscountId", "CapacityReservationId"];
+pub const HASHED: [&str; 5] = [
+    "BillingAccountId",
+    "SubAccountId",
+    "ResourceId",
+    "CommitmentDiscountId",
+    "CapacityReservationId",
+];
 /// Name columns, replaced by a keyed hash of their value.
-pub const NAMES: [&str; 4] = ["BillingAccountName", "SubAccountName", "ResourceName", "CommitmentDiscountName"];
+pub const NAMES: [&str; 4] = [
+    "BillingAccountName",
+    "SubAccountName",
+    "ResourceName",
+    "CommitmentDiscountName",
+];
 /// Columns where account ids may be embedded (ARN-like ids, descriptions); custom `x_` text
 /// columns are treated the same way.
-pub const EMBEDDING: [&str; 5] = ["InvoiceId", "SkuId", "SkuPriceId", "ChargeDescription", "ResourceType"];
+pub const EMBEDDING: [&str; 5] = [
+    "InvoiceId",
+    "SkuId",
+    "SkuPriceId",
+    "ChargeDescription",
+    "ResourceType",
+];
 
 /// HMAC-SHA256 (RFC 2104).
 pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
@@ -53,7 +70,10 @@ pub struct Scrubber {
 
 impl Scrubber {
     pub fn new(key: &[u8]) -> Scrubber {
-        Scrubber { key: key.to_vec(), accounts: Vec::new() }
+        Scrubber {
+            key: key.to_vec(),
+            accounts: Vec::new(),
+        }
     }
 
     /// The replacement of one value: `anon-` and 16 hex digits of its keyed hash.
@@ -65,7 +85,12 @@ impl Scrubber {
 
     pub fn set_accounts(&mut self, ids: impl IntoIterator<Item = String>) {
         // Very short ids would match inside unrelated text.
-        let mut a: Vec<(String, String)> = ids.into_iter().filter(|i| i.chars().count() >= 4).map(|i| (self.token(&i), i)).map(|(t, i)| (i, t)).collect();
+        let mut a: Vec<(String, String)> = ids
+            .into_iter()
+            .filter(|i| i.chars().count() >= 4)
+            .map(|i| (self.token(&i), i))
+            .map(|(t, i)| (i, t))
+            .collect();
         a.sort_by(|x, y| y.0.len().cmp(&x.0.len()).then(x.0.cmp(&y.0)));
         a.dedup();
         self.accounts = a;
@@ -87,8 +112,10 @@ impl Scrubber {
     pub fn tags(&self, text: &str) -> String {
         match serde_json::from_str::<serde_json::Value>(text) {
             Ok(serde_json::Value::Object(map)) => {
-                let cleared: serde_json::Map<String, serde_json::Value> =
-                    map.into_iter().map(|(k, _)| (k, serde_json::Value::String(String::new()))).collect();
+                let cleared: serde_json::Map<String, serde_json::Value> = map
+                    .into_iter()
+                    .map(|(k, _)| (k, serde_json::Value::String(String::new())))
+                    .collect();
                 serde_json::Value::Object(cleared).to_string()
             }
             _ => self.token(text),
@@ -105,7 +132,10 @@ enum Treatment {
 }
 
 fn treatment(name: &str, ty: &DataType) -> Treatment {
-    let text = matches!(ty, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _));
+    let text = matches!(
+        ty,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _)
+    );
     if HASHED.contains(&name) || NAMES.contains(&name) {
         Treatment::Hash
     } else if name == "Tags" && text {
@@ -160,21 +190,37 @@ pub async fn scrub(paths: &[String], out: &Path, key: &[u8], catalog: &Catalog) 
         Some(input::InputFormat::Csv) => OutFormat::Csv,
         Some(input::InputFormat::CsvGz) => OutFormat::CsvGz,
         Some(input::InputFormat::Parquet) => OutFormat::Parquet,
-        _ => bail!("{}: name the output .csv, .csv.gz or .parquet", out.display()),
+        _ => bail!(
+            "{}: name the output .csv, .csv.gz or .parquet",
+            out.display()
+        ),
     };
     let input = input::resolve(paths).map_err(|e| anyhow!("{e}"))?;
     crate::output::check_not_input(out, &input.files)?;
-    let ds = Dataset::open(&input, catalog, &EngineOptions::default()).await.map_err(|e| anyhow!("{e}"))?;
+    let ds = Dataset::open(&input, catalog, &EngineOptions::default())
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     let mut scrubber = Scrubber::new(key);
-    let account_cols: Vec<&str> = ["BillingAccountId", "SubAccountId"].into_iter().filter(|c| ds.has_column(c)).collect();
+    let account_cols: Vec<&str> = ["BillingAccountId", "SubAccountId"]
+        .into_iter()
+        .filter(|c| ds.has_column(c))
+        .collect();
     if !account_cols.is_empty() {
         let sql = account_cols
             .iter()
             .map(|c| format!("SELECT DISTINCT CAST({} AS VARCHAR) AS id FROM {SOURCE_TABLE} WHERE {} IS NOT NULL", quote_ident(c), quote_ident(c)))
             .collect::<Vec<_>>()
             .join(" UNION ");
-        let (_, sample) = ds.count_and_sample(&sql, 1_000_000).await.map_err(|e| anyhow!("{e}"))?;
-        scrubber.set_accounts(sample.rows.into_iter().filter_map(|r| r.into_iter().next().flatten()));
+        let (_, sample) = ds
+            .count_and_sample(&sql, 1_000_000)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        scrubber.set_accounts(
+            sample
+                .rows
+                .into_iter()
+                .filter_map(|r| r.into_iter().next().flatten()),
+        );
     }
     let df = ds.ctx.sql(&format!("SELECT * FROM {SOURCE_TABLE}")).await?;
     let in_schema = df.schema().inner().clone();
@@ -187,8 +233,12 @@ pub async fn scrub(paths: &[String], out: &Path, key: &[u8], catalog: &Catalog) 
         })
         .collect();
     let schema: SchemaRef = Arc::new(Schema::new(fields));
-    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot create a file", dir.display()))?;
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("{}: cannot create a file", dir.display()))?;
     let mut stream = df.execute_stream().await?;
     let mut rows = 0u64;
     {
@@ -198,16 +248,30 @@ pub async fn scrub(paths: &[String], out: &Path, key: &[u8], catalog: &Catalog) 
             Parquet(datafusion::parquet::arrow::ArrowWriter<std::io::BufWriter<std::fs::File>>),
         }
         let mut sink = match format {
-            OutFormat::Csv => Sink::Csv(datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(Box::new(file) as Box<dyn Write>)),
+            OutFormat::Csv => Sink::Csv(
+                datafusion::arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .build(Box::new(file) as Box<dyn Write>),
+            ),
             OutFormat::CsvGz => {
                 let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
-                Sink::Csv(datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(Box::new(gz) as Box<dyn Write>))
+                Sink::Csv(
+                    datafusion::arrow::csv::WriterBuilder::new()
+                        .with_header(true)
+                        .build(Box::new(gz) as Box<dyn Write>),
+                )
             }
             OutFormat::Parquet => {
                 let props = datafusion::parquet::file::properties::WriterProperties::builder()
-                    .set_compression(datafusion::parquet::basic::Compression::ZSTD(Default::default()))
+                    .set_compression(datafusion::parquet::basic::Compression::ZSTD(
+                        Default::default(),
+                    ))
                     .build();
-                Sink::Parquet(datafusion::parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))?)
+                Sink::Parquet(datafusion::parquet::arrow::ArrowWriter::try_new(
+                    file,
+                    schema.clone(),
+                    Some(props),
+                )?)
             }
         };
         while let Some(batch) = stream.next().await {
@@ -232,7 +296,8 @@ pub async fn scrub(paths: &[String], out: &Path, key: &[u8], catalog: &Catalog) 
     }
     crate::output::readable_by_all(tmp.as_file());
     tmp.as_file().sync_all().ok();
-    tmp.persist(out).map_err(|e| anyhow!("{}: cannot write: {}", out.display(), e.error))?;
+    tmp.persist(out)
+        .map_err(|e| anyhow!("{}: cannot write: {}", out.display(), e.error))?;
     Ok(rows)
 }
 
@@ -244,11 +309,20 @@ mod tests {
     fn hmac_matches_rfc_4231() {
         let h = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
         let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_eq!(
+            hex,
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
         // Keys longer than the block are hashed first (RFC 4231 test case 6).
-        let h = hmac_sha256(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First");
+        let h = hmac_sha256(
+            &[0xaa; 131],
+            b"Test Using Larger Than Block-Size Key - Hash Key First",
+        );
         let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+        assert_eq!(
+            hex,
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
     }
 
     #[test]
@@ -256,12 +330,25 @@ mod tests {
         let mut s = Scrubber::new(b"a secret key");
         assert_eq!(s.token("ba-1001"), s.token("ba-1001"));
         assert_ne!(s.token("ba-1001"), s.token("ba-1002"));
-        assert_ne!(Scrubber::new(b"another key!").token("ba-1001"), s.token("ba-1001"));
+        assert_ne!(
+            Scrubber::new(b"another key!").token("ba-1001"),
+            s.token("ba-1001")
+        );
         s.set_accounts(["123456789012".to_string(), "12".to_string()]);
         let t = s.token("123456789012");
-        assert_eq!(s.embedded("arn:aws:ec2:us-east-1:123456789012:instance/i-1"), format!("arn:aws:ec2:us-east-1:{t}:instance/i-1"));
-        assert_eq!(s.embedded("item 12"), "item 12", "ids shorter than 4 characters are left alone");
-        assert_eq!(s.tags(r#"{"env":"prod","owner":"alice"}"#), r#"{"env":"","owner":""}"#);
+        assert_eq!(
+            s.embedded("arn:aws:ec2:us-east-1:123456789012:instance/i-1"),
+            format!("arn:aws:ec2:us-east-1:{t}:instance/i-1")
+        );
+        assert_eq!(
+            s.embedded("item 12"),
+            "item 12",
+            "ids shorter than 4 characters are left alone"
+        );
+        assert_eq!(
+            s.tags(r#"{"env":"prod","owner":"alice"}"#),
+            r#"{"env":"","owner":""}"#
+        );
         assert!(s.tags("not json").starts_with("anon-"));
     }
 }

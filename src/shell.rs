@@ -31,7 +31,10 @@ enum Meta<'a> {
 fn meta(line: &str) -> Option<Meta<'_>> {
     let line = line.trim().trim_end_matches(';');
     let cmd = line.strip_prefix('\\')?;
-    let (name, arg) = cmd.split_once(char::is_whitespace).map(|(a, b)| (a, b.trim())).unwrap_or((cmd, ""));
+    let (name, arg) = cmd
+        .split_once(char::is_whitespace)
+        .map(|(a, b)| (a, b.trim()))
+        .unwrap_or((cmd, ""));
     Some(match (name, arg) {
         ("q" | "quit", _) => Meta::Quit,
         ("?" | "h" | "help", _) => Meta::Help,
@@ -43,14 +46,22 @@ fn meta(line: &str) -> Option<Meta<'_>> {
 }
 
 async fn describe(ds: &Dataset, table: &str) -> Result<()> {
-    let df = ds.ctx.table(datafusion::common::TableReference::bare(table)).await?;
+    let df = ds
+        .ctx
+        .table(datafusion::common::TableReference::bare(table))
+        .await?;
     let mut t = comfy_table::Table::new();
-    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(["column", "type", "FOCUS"]);
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_header(["column", "type", "FOCUS"]);
     for f in df.schema().fields() {
         if f.name().ends_with(crate::engine::view::RAW_SUFFIX) {
             continue;
         }
-        let focus = ds.catalog.column(f.name()).map(|c| format!("{:?}", c.ty)).unwrap_or_default();
+        let focus = ds
+            .catalog
+            .column(f.name())
+            .map(|c| format!("{:?}", c.ty))
+            .unwrap_or_default();
         t.add_row([f.name().clone(), f.data_type().to_string(), focus]);
     }
     println!("{t}");
@@ -89,12 +100,20 @@ pub async fn run(ds: &Dataset, format: crate::query::QueryFormat) -> Result<i32>
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
-    println!("focus-sql: {} is the table CostAndUsage ({} columns). \\? for help.", ds.label, ds.columns.len());
+    println!(
+        "focus-sql: {} is the table CostAndUsage ({} columns). \\? for help.",
+        ds.label,
+        ds.columns.len()
+    );
     let mut timing = false;
     let mut interrupted = interrupts()?;
     let mut buffer = String::new();
     loop {
-        let prompt = if buffer.is_empty() { "focus-sql> " } else { "       ...> " };
+        let prompt = if buffer.is_empty() {
+            "focus-sql> "
+        } else {
+            "       ...> "
+        };
         let line = match tokio::task::block_in_place(|| rl.readline(prompt)) {
             Ok(l) => l,
             Err(ReadlineError::Interrupted) => {
@@ -140,7 +159,10 @@ pub async fn run(ds: &Dataset, format: crate::query::QueryFormat) -> Result<i32>
         let _ = rl.add_history_entry(sql.trim());
         let sql = sql.trim().trim_end_matches(';').to_string();
         if let Err(e) = guard::check_user_query(&sql) {
-            eprintln!("error: {}", crate::query::error_with_position(ds, &sql, &e.to_string()));
+            eprintln!(
+                "error: {}",
+                crate::query::error_with_position(ds, &sql, &e.to_string())
+            );
             continue;
         }
         let started = Instant::now();
@@ -150,9 +172,19 @@ pub async fn run(ds: &Dataset, format: crate::query::QueryFormat) -> Result<i32>
         let ctx = ds.ctx.clone();
         let query = sql.clone();
         interrupted.borrow_and_update();
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build()?;
-        let mut task = rt.spawn(async move { ctx.sql_with_options(&query, guard::read_only()).await?.collect().await });
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()?;
+        let mut task = rt.spawn(async move {
+            ctx.sql_with_options(&query, guard::read_only())
+                .await?
+                .collect()
+                .await
+        });
         tokio::select! {
             joined = &mut task => match joined {
                 Ok(Ok(batches)) => {
@@ -188,7 +220,10 @@ mod tests {
     fn meta_commands() {
         assert_eq!(meta("\\q"), Some(Meta::Quit));
         assert_eq!(meta("\\d"), Some(Meta::Tables));
-        assert_eq!(meta("\\d CostAndUsage;"), Some(Meta::Describe("CostAndUsage")));
+        assert_eq!(
+            meta("\\d CostAndUsage;"),
+            Some(Meta::Describe("CostAndUsage"))
+        );
         assert_eq!(meta("\\timing"), Some(Meta::Timing));
         assert_eq!(meta("\\x"), Some(Meta::Unknown("\\x")));
         assert_eq!(meta("SELECT 1;"), None);

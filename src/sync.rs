@@ -21,19 +21,28 @@ pub struct Drift {
 
 impl Drift {
     pub fn is_empty(&self) -> bool {
-        self.missing.is_empty() && self.extra.is_empty() && self.keyword.is_empty() && self.text.is_empty()
+        self.missing.is_empty()
+            && self.extra.is_empty()
+            && self.keyword.is_empty()
+            && self.text.is_empty()
     }
 }
 
 /// Whitespace-collapsed, without the trailing punctuation the rules normalise (":" -> ".").
 fn norm(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").trim_end_matches(['.', ':']).to_string()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_end_matches(['.', ':'])
+        .to_string()
 }
 
 /// (keyword, text) of every model rule.
 pub fn read_model(path: &Path) -> Result<BTreeMap<String, (String, String)>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| anyhow!("{}:{}: not JSON: {e}", path.display(), e.line()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| anyhow!("{}:{}: not JSON: {e}", path.display(), e.line()))?;
     let rules = json
         .get("ModelRules")
         .and_then(|r| r.as_object())
@@ -55,15 +64,22 @@ pub fn compare(set: &RuleSet, model: &BTreeMap<String, (String, String)>) -> Dri
             None => d.missing.push(id.clone()),
             Some(r) => {
                 if Keyword::parse(kw) != Some(r.keyword) {
-                    d.keyword.push((id.clone(), r.keyword.to_string(), kw.clone()));
+                    d.keyword
+                        .push((id.clone(), r.keyword.to_string(), kw.clone()));
                 }
                 if norm(&r.requirement) != norm(text) {
-                    d.text.push((id.clone(), r.requirement.clone(), text.clone()));
+                    d.text
+                        .push((id.clone(), r.requirement.clone(), text.clone()));
                 }
             }
         }
     }
-    d.extra = set.rules.iter().filter(|r| !model.contains_key(&r.id)).map(|r| r.id.clone()).collect();
+    d.extra = set
+        .rules
+        .iter()
+        .filter(|r| !model.contains_key(&r.id))
+        .map(|r| r.id.clone())
+        .collect();
     d
 }
 
@@ -96,7 +112,10 @@ mod tests {
 
     #[test]
     fn text_comparison_ignores_layout_and_final_colon() {
-        assert_eq!(norm("The X column adheres to the\n following requirements:"), norm("The X column adheres to the following requirements."));
+        assert_eq!(
+            norm("The X column adheres to the\n following requirements:"),
+            norm("The X column adheres to the following requirements.")
+        );
         assert_ne!(norm("X MUST be null."), norm("X MUST NOT be null."));
     }
 }

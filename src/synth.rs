@@ -2,9 +2,9 @@
 //! bundled sample) to any number of rows, giving every replica its own resources, so that the
 //! output stays conformant while having realistic cardinality.
 
+use crate::catalog::Catalog;
 use crate::engine::{format_rows, Dataset, EngineOptions};
 use crate::input::{self, InputFormat};
-use crate::catalog::Catalog;
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,12 +26,17 @@ pub struct SynthOptions {
 fn csv_cell(v: &Option<String>) -> String {
     match v {
         None => String::new(),
-        Some(s) if s.contains([',', '"', '\n', '\r']) || s.is_empty() => format!("\"{}\"", s.replace('"', "\"\"")),
+        Some(s) if s.contains([',', '"', '\n', '\r']) || s.is_empty() => {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        }
         Some(s) => s.clone(),
     }
 }
 
-async fn load_template(template: Option<&Path>, catalog: &Catalog) -> Result<(Vec<String>, Vec<Vec<Option<String>>>)> {
+async fn load_template(
+    template: Option<&Path>,
+    catalog: &Catalog,
+) -> Result<(Vec<String>, Vec<Vec<Option<String>>>)> {
     let tmp;
     let path = match template {
         Some(p) => p.to_path_buf(),
@@ -49,7 +54,9 @@ async fn load_template(template: Option<&Path>, catalog: &Catalog) -> Result<(Ve
     if input.format != InputFormat::Csv {
         bail!("{}: the template must be a CSV file", path.display());
     }
-    let ds = Dataset::open(&input, catalog, &EngineOptions::default()).await.map_err(|e| anyhow!("{e}"))?;
+    let ds = Dataset::open(&input, catalog, &EngineOptions::default())
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     let sql = format!("SELECT * FROM {}", crate::engine::SOURCE_TABLE);
     let batches = ds.ctx.sql(&sql).await?.collect().await?;
     let columns = ds.columns.iter().map(|c| c.name.clone()).collect();
@@ -61,9 +68,27 @@ async fn load_template(template: Option<&Path>, catalog: &Catalog) -> Result<(Ve
 }
 
 /// Write `rows` rows of CSV, replicating the template.
-fn write_csv(w: &mut dyn Write, columns: &[String], template: &[Vec<Option<String>>], rows: u64) -> std::io::Result<()> {
-    let replica_cols: Vec<usize> = columns.iter().enumerate().filter(|(_, c)| PER_REPLICA.contains(&c.as_str())).map(|(i, _)| i).collect();
-    writeln!(w, "{}", columns.iter().map(|c| csv_cell(&Some(c.clone()))).collect::<Vec<_>>().join(","))?;
+fn write_csv(
+    w: &mut dyn Write,
+    columns: &[String],
+    template: &[Vec<Option<String>>],
+    rows: u64,
+) -> std::io::Result<()> {
+    let replica_cols: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| PER_REPLICA.contains(&c.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    writeln!(
+        w,
+        "{}",
+        columns
+            .iter()
+            .map(|c| csv_cell(&Some(c.clone())))
+            .collect::<Vec<_>>()
+            .join(",")
+    )?;
     let mut line = String::new();
     for n in 0..rows {
         let t = &template[(n % template.len() as u64) as usize];
@@ -90,11 +115,21 @@ pub async fn synth(opts: &SynthOptions, catalog: &Catalog) -> Result<()> {
     if template.is_empty() {
         bail!("the template has no rows");
     }
-    let format = InputFormat::of(&opts.output).ok_or_else(|| anyhow!("{}: unknown output format: expected .csv, .csv.gz or .parquet", opts.output.display()))?;
-    let dir = opts.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let format = InputFormat::of(&opts.output).ok_or_else(|| {
+        anyhow!(
+            "{}: unknown output format: expected .csv, .csv.gz or .parquet",
+            opts.output.display()
+        )
+    })?;
+    let dir = opts
+        .output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     match format {
         InputFormat::Csv | InputFormat::CsvGz => {
-            let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot create a file", dir.display()))?;
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("{}: cannot create a file", dir.display()))?;
             {
                 let file = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
                 if format == InputFormat::CsvGz {
@@ -108,7 +143,8 @@ pub async fn synth(opts: &SynthOptions, catalog: &Catalog) -> Result<()> {
                 }
             }
             crate::output::readable_by_all(tmp.as_file());
-            tmp.persist(&opts.output).map_err(|e| anyhow!("{}: {}", opts.output.display(), e.error))?;
+            tmp.persist(&opts.output)
+                .map_err(|e| anyhow!("{}: {}", opts.output.display(), e.error))?;
         }
         InputFormat::Parquet => {
             let csv = tempfile::Builder::new().suffix(".csv").tempfile_in(dir)?;
@@ -117,9 +153,13 @@ pub async fn synth(opts: &SynthOptions, catalog: &Catalog) -> Result<()> {
                 write_csv(&mut w, &columns, &template, opts.rows)?;
                 w.flush()?;
             }
-            crate::convert::to_parquet(&[csv.path().display().to_string()], &opts.output, catalog).await?;
+            crate::convert::to_parquet(&[csv.path().display().to_string()], &opts.output, catalog)
+                .await?;
         }
-        InputFormat::NdJson => bail!("{}: synth writes CSV, CSV.gz or Parquet", opts.output.display()),
+        InputFormat::NdJson => bail!(
+            "{}: synth writes CSV, CSV.gz or Parquet",
+            opts.output.display()
+        ),
     }
     Ok(())
 }

@@ -8,26 +8,50 @@ use std::path::Path;
 
 #[test]
 fn the_bundled_sample_conforms() {
-    let o = run(&["validate", "--applicability", "all", &testdata("sample.csv")]);
+    let o = run(&[
+        "validate",
+        "--applicability",
+        "all",
+        &testdata("sample.csv"),
+    ]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("MUST NOT") && out.contains("needs evidence"), "{out}");
-    assert!(out.contains("result: no MUST or MUST NOT requirement failed"), "{out}");
+    assert!(
+        out.contains("MUST NOT") && out.contains("needs evidence"),
+        "{out}"
+    );
+    assert!(
+        out.contains("result: no MUST or MUST NOT requirement failed"),
+        "{out}"
+    );
 }
 
 #[test]
 fn json_report_covers_every_requirement_with_known_statuses() {
-    let o = run(&["validate", "--applicability", "all", "--format", "json", &testdata("sample.csv")]);
+    let o = run(&[
+        "validate",
+        "--applicability",
+        "all",
+        "--format",
+        "json",
+        &testdata("sample.csv"),
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let r = json(&o);
     let rules = r["rules"].as_array().unwrap();
     assert_eq!(rules.len(), 621);
     let (header, rows) = sample_records();
     assert_eq!(r["dataset"]["rows"].as_u64().unwrap() as usize, rows.len());
-    assert_eq!(r["dataset"]["columns"].as_u64().unwrap() as usize, header.len());
+    assert_eq!(
+        r["dataset"]["columns"].as_u64().unwrap() as usize,
+        header.len()
+    );
     for x in rules {
         let status = x["status"].as_str().unwrap();
-        assert!(["pass", "fail", "skip", "needs_evidence", "error"].contains(&status), "{x}");
+        assert!(
+            ["pass", "fail", "skip", "needs_evidence", "error"].contains(&status),
+            "{x}"
+        );
         assert!(x["keyword"].is_string() && x["violations"].is_u64(), "{x}");
         assert_ne!(status, "fail", "false alarm on the conformant sample: {x}");
         assert_ne!(status, "error", "{x}");
@@ -35,7 +59,10 @@ fn json_report_covers_every_requirement_with_known_statuses() {
     // A requirement that needs outside evidence is never reported as passed.
     assert_eq!(rule(&r, "BilledCost-C-007-M")["status"], "needs_evidence");
     let totals = &r["summary"]["totals"];
-    let sum: u64 = ["pass", "fail", "skip", "needs_evidence", "error"].iter().map(|k| totals[*k].as_u64().unwrap()).sum();
+    let sum: u64 = ["pass", "fail", "skip", "needs_evidence", "error"]
+        .iter()
+        .map(|k| totals[*k].as_u64().unwrap())
+        .sum();
     assert_eq!(sum, 621);
     assert_eq!(r["summary"]["conformant"], true);
 }
@@ -47,12 +74,23 @@ fn without_declarations_conditional_features_are_skipped_and_said_so() {
     let r = json(&o);
     let cd = rule(&r, "CommitmentDiscountId-C-000-C");
     assert_eq!(cd["status"], "skip");
-    assert!(cd["reason"].as_str().unwrap().contains("COMMITMENT_DISCOUNT_SUPPORTED"), "{cd}");
+    assert!(
+        cd["reason"]
+            .as_str()
+            .unwrap()
+            .contains("COMMITMENT_DISCOUNT_SUPPORTED"),
+        "{cd}"
+    );
 }
 
 #[test]
 fn a_missing_mandatory_column_fails_its_presence_rule() {
-    let o = run(&["validate", "--format", "json", &testdata("broken/missing-billedcost.csv")]);
+    let o = run(&[
+        "validate",
+        "--format",
+        "json",
+        &testdata("broken/missing-billedcost.csv"),
+    ]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let r = json(&o);
     let presence = rule(&r, "CostAndUsage-D-006-M");
@@ -61,13 +99,26 @@ fn a_missing_mandatory_column_fails_its_presence_rule() {
     // Rules on the absent column are skipped with that reason, not failed a second time.
     let nullability = rule(&r, "BilledCost-C-003-M");
     assert_eq!(nullability["status"], "skip");
-    assert!(nullability["reason"].as_str().unwrap().contains("BilledCost"), "{nullability}");
+    assert!(
+        nullability["reason"]
+            .as_str()
+            .unwrap()
+            .contains("BilledCost"),
+        "{nullability}"
+    );
     assert_eq!(r["summary"]["conformant"], false);
 }
 
 #[test]
 fn bad_values_are_reported_with_the_offending_rows() {
-    let o = run(&["validate", "--applicability", "all", "--format", "json", &testdata("broken/bad-values.csv")]);
+    let o = run(&[
+        "validate",
+        "--applicability",
+        "all",
+        "--format",
+        "json",
+        &testdata("broken/bad-values.csv"),
+    ]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let r = json(&o);
     for (id, n) in [
@@ -82,17 +133,33 @@ fn bad_values_are_reported_with_the_offending_rows() {
         assert_eq!(x["violations"], n, "{x}");
     }
     let sample = serde_json::to_string(&rule(&r, "BilledCost-C-002-M")["sample"]).unwrap();
-    assert!(sample.contains("1,234.5"), "offending value shown: {sample}");
+    assert!(
+        sample.contains("1,234.5"),
+        "offending value shown: {sample}"
+    );
     let sample = serde_json::to_string(&rule(&r, "ChargeCategory-C-003-M")["sample"]).unwrap();
     assert!(sample.contains("usage"), "{sample}");
 
-    let table = stdout(&run(&["validate", "--applicability", "all", &testdata("broken/bad-values.csv")]));
-    assert!(table.contains("ChargeCategory-C-003-M") && table.contains("usage"), "{table}");
+    let table = stdout(&run(&[
+        "validate",
+        "--applicability",
+        "all",
+        &testdata("broken/bad-values.csv"),
+    ]));
+    assert!(
+        table.contains("ChargeCategory-C-003-M") && table.contains("usage"),
+        "{table}"
+    );
 }
 
 #[test]
 fn junit_has_one_case_per_requirement() {
-    let o = run(&["validate", "--format", "junit", &testdata("broken/bad-values.csv")]);
+    let o = run(&[
+        "validate",
+        "--format",
+        "junit",
+        &testdata("broken/bad-values.csv"),
+    ]);
     assert_eq!(code(&o), 1);
     let xml = stdout(&o);
     assert!(xml.starts_with("<?xml"), "{xml}");
@@ -107,18 +174,38 @@ fn unreadable_inputs_are_clear_errors() {
     let empty = dir.join("empty.csv");
     fs::write(&empty, "").unwrap();
     let ragged = dir.join("ragged.csv");
-    fs::write(&ragged, "BilledCost,ChargeCategory\n1,Usage\n2,Usage,extra\n").unwrap();
+    fs::write(
+        &ragged,
+        "BilledCost,ChargeCategory\n1,Usage\n2,Usage,extra\n",
+    )
+    .unwrap();
     let latin1 = dir.join("latin1.csv");
     fs::write(&latin1, b"ChargeDescription,BilledCost\ncaf\xe9,1\n").unwrap();
-    for (path, words) in [(&missing, "nope.csv"), (&empty, "empty.csv"), (&ragged, "ragged.csv"), (&latin1, "latin1.csv")] {
+    for (path, words) in [
+        (&missing, "nope.csv"),
+        (&empty, "empty.csv"),
+        (&ragged, "ragged.csv"),
+        (&latin1, "latin1.csv"),
+    ] {
         let o = run(&["validate", path.to_str().unwrap()]);
-        assert_eq!(code(&o), 2, "{}: {}{}", path.display(), stdout(&o), stderr(&o));
+        assert_eq!(
+            code(&o),
+            2,
+            "{}: {}{}",
+            path.display(),
+            stdout(&o),
+            stderr(&o)
+        );
         let err = stderr(&o);
         assert!(err.contains(words), "error names the file: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
     let o = run(&["validate", ragged.to_str().unwrap()]);
-    assert!(stderr(&o).contains("line 3"), "ragged row located: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("line 3"),
+        "ragged row located: {}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -129,17 +216,32 @@ fn output_is_written_whole_and_never_over_an_input() {
     let before = fs::read(&input).unwrap();
 
     let report = dir.join("report.json");
-    let o = run(&["validate", "--format", "json", "-o", report.to_str().unwrap(), input.to_str().unwrap()]);
+    let o = run(&[
+        "validate",
+        "--format",
+        "json",
+        "-o",
+        report.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let written: serde_json::Value = serde_json::from_slice(&fs::read(&report).unwrap()).unwrap();
     assert_eq!(written["rules"].as_array().unwrap().len(), 621);
     assert!(stdout(&o).is_empty());
 
-    let o = run(&["validate", "-o", input.to_str().unwrap(), input.to_str().unwrap()]);
+    let o = run(&[
+        "validate",
+        "-o",
+        input.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("input"), "{}", stderr(&o));
     assert_eq!(fs::read(&input).unwrap(), before, "input untouched");
-    let leftovers: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
 }
 
@@ -156,16 +258,43 @@ fn broken_rules_are_located_and_the_run_goes_on() {
     let dir = scratch("rules");
     write_rule(&dir, "BilledCost-C-003-M", &format!("id: BilledCost-C-003-M\n{HEAD}keyword: MUST NOT\nseverity: high\ncheck:\n  row: BilledCost IS NOT NULL\n"));
     write_rule(&dir, "BilledCost-C-004-M", &format!("id: BilledCost-C-004-M\n{HEAD}keyword: MUST\ncheck:\n  sql: SELECT NoSuchColumn FROM CostAndUsage\n"));
-    write_rule(&dir, "BilledCost-C-002-M", &format!("id: BilledCost-C-002-M\n{HEAD}keyword: MUST\ncheck:\n  sql: DROP TABLE CostAndUsage\n"));
+    write_rule(
+        &dir,
+        "BilledCost-C-002-M",
+        &format!(
+            "id: BilledCost-C-002-M\n{HEAD}keyword: MUST\ncheck:\n  sql: DROP TABLE CostAndUsage\n"
+        ),
+    );
     write_rule(&dir, "BilledCost-C-001-M", &format!("id: BilledCost-C-001-M\n{HEAD}keyword: MUST\ncheck:\n  sql: COPY (SELECT 1) TO '/tmp/x.csv'\n"));
-    let o = run(&["validate", "--format", "json", "--rules", dir.to_str().unwrap(), &testdata("sample.csv")]);
-    assert_eq!(code(&o), 2, "an incomplete verdict is not a pass: {}", stderr(&o));
+    let o = run(&[
+        "validate",
+        "--format",
+        "json",
+        "--rules",
+        dir.to_str().unwrap(),
+        &testdata("sample.csv"),
+    ]);
+    assert_eq!(
+        code(&o),
+        2,
+        "an incomplete verdict is not a pass: {}",
+        stderr(&o)
+    );
     let err = stderr(&o);
-    assert!(err.contains("BilledCost-C-003-M.yaml:8:") && err.contains("severity"), "file and line named: {err}");
+    assert!(
+        err.contains("BilledCost-C-003-M.yaml:8:") && err.contains("severity"),
+        "file and line named: {err}"
+    );
     let r = json(&o);
     let sql_error = rule(&r, "BilledCost-C-004-M");
     assert_eq!(sql_error["status"], "error");
-    assert!(sql_error["reason"].as_str().unwrap().contains("NoSuchColumn"), "{sql_error}");
+    assert!(
+        sql_error["reason"]
+            .as_str()
+            .unwrap()
+            .contains("NoSuchColumn"),
+        "{sql_error}"
+    );
     for id in ["BilledCost-C-002-M", "BilledCost-C-001-M"] {
         let x = rule(&r, id);
         assert_eq!(x["status"], "error", "{x}");
@@ -207,13 +336,22 @@ fn query_answers_from_the_typed_view() {
         .collect();
     assert_eq!(got.len(), expected.len());
     for (k, v) in got {
-        assert!((expected[&k] - v).abs() < 1e-9, "{k}: {v} vs {}", expected[&k]);
+        assert!(
+            (expected[&k] - v).abs() < 1e-9,
+            "{k}: {v} vs {}",
+            expected[&k]
+        );
     }
 }
 
 #[test]
 fn query_is_read_only() {
-    for sql in ["CREATE TABLE t AS SELECT 1", "DROP VIEW CostAndUsage", "COPY (SELECT 1) TO 'out.csv'", "INSERT INTO CostAndUsage VALUES (1)"] {
+    for sql in [
+        "CREATE TABLE t AS SELECT 1",
+        "DROP VIEW CostAndUsage",
+        "COPY (SELECT 1) TO 'out.csv'",
+        "INSERT INTO CostAndUsage VALUES (1)",
+    ] {
         let o = run(&["query", &testdata("sample.csv"), "-c", sql]);
         assert_eq!(code(&o), 2, "{sql}: {}", stdout(&o));
         assert!(!stderr(&o).is_empty());
@@ -225,7 +363,10 @@ fn rules_show_and_test() {
     let o = run(&["rules", "show", "CommitmentDiscountStatus-C-005-M"]);
     assert_eq!(code(&o), 0);
     let out = stdout(&o);
-    assert!(out.contains("MUST be one of the allowed values") && out.contains("'Used', 'Unused'"), "{out}");
+    assert!(
+        out.contains("MUST be one of the allowed values") && out.contains("'Used', 'Unused'"),
+        "{out}"
+    );
     let o = run(&["rules", "test", "ChargeCategory"]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     let o = run(&["rules", "show", "NoSuch-C-000-M"]);
@@ -237,7 +378,13 @@ fn statuses(report: &serde_json::Value) -> Vec<(String, String, u64)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["id"].as_str().unwrap().to_string(), r["status"].as_str().unwrap().to_string(), r["violations"].as_u64().unwrap()))
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+                r["violations"].as_u64().unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -245,16 +392,50 @@ fn statuses(report: &serde_json::Value) -> Vec<(String, String, u64)> {
 fn parquet_copy_gets_the_same_verdicts_as_the_csv() {
     let dir = scratch("parquet");
     let pq = dir.join("sample.parquet");
-    let o = run(&["convert", &testdata("sample.csv"), "-o", pq.to_str().unwrap()]);
+    let o = run(&[
+        "convert",
+        &testdata("sample.csv"),
+        "-o",
+        pq.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let csv = json(&run(&["validate", "--applicability", "all", "--format", "json", &testdata("sample.csv")]));
-    let parquet = json(&run(&["validate", "--applicability", "all", "--format", "json", pq.to_str().unwrap()]));
+    let csv = json(&run(&[
+        "validate",
+        "--applicability",
+        "all",
+        "--format",
+        "json",
+        &testdata("sample.csv"),
+    ]));
+    let parquet = json(&run(&[
+        "validate",
+        "--applicability",
+        "all",
+        "--format",
+        "json",
+        pq.to_str().unwrap(),
+    ]));
     assert_eq!(parquet["dataset"]["format"], "parquet");
     assert_eq!(statuses(&csv), statuses(&parquet));
     // And the broken variant fails the same requirements in both formats.
     let bad_pq = dir.join("bad.parquet");
-    assert_eq!(code(&run(&["convert", &testdata("broken/bad-values.csv"), "-o", bad_pq.to_str().unwrap()])), 0);
-    let bad = json(&run(&["validate", "--applicability", "all", "--format", "json", bad_pq.to_str().unwrap()]));
+    assert_eq!(
+        code(&run(&[
+            "convert",
+            &testdata("broken/bad-values.csv"),
+            "-o",
+            bad_pq.to_str().unwrap()
+        ])),
+        0
+    );
+    let bad = json(&run(&[
+        "validate",
+        "--applicability",
+        "all",
+        "--format",
+        "json",
+        bad_pq.to_str().unwrap(),
+    ]));
     assert_eq!(rule(&bad, "ChargeCategory-C-003-M")["status"], "fail");
     assert_eq!(rule(&bad, "ChargePeriodEnd-C-004-M")["status"], "fail");
 }
@@ -265,16 +446,36 @@ fn a_large_synthetic_csv_is_staged_once_and_still_conforms() {
     let csv = dir.join("big.csv");
     let o = run(&["synth", "--rows", "40000", "-o", csv.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(fs::metadata(&csv).unwrap().len() > 16 << 20, "large enough to be staged");
-    let r = json(&run(&["validate", "--applicability", "all", "--format", "json", csv.to_str().unwrap()]));
+    assert!(
+        fs::metadata(&csv).unwrap().len() > 16 << 20,
+        "large enough to be staged"
+    );
+    let r = json(&run(&[
+        "validate",
+        "--applicability",
+        "all",
+        "--format",
+        "json",
+        csv.to_str().unwrap(),
+    ]));
     assert_eq!(r["dataset"]["rows"], 40000);
-    assert_eq!(r["summary"]["conformant"], true, "{}", serde_json::to_string(&r["summary"]).unwrap());
+    assert_eq!(
+        r["summary"]["conformant"],
+        true,
+        "{}",
+        serde_json::to_string(&r["summary"]).unwrap()
+    );
     assert_eq!(r["summary"]["totals"]["fail"], 0);
 }
 
 #[test]
 fn a_screen_fails_on_visible_violations_and_otherwise_asks_for_evidence() {
-    let clean = json(&run(&["validate", "--format", "json", &testdata("sample.csv")]));
+    let clean = json(&run(&[
+        "validate",
+        "--format",
+        "json",
+        &testdata("sample.csv"),
+    ]));
     let x = rule(&clean, "BillingCurrency-C-005-M");
     assert_eq!(x["status"], "needs_evidence", "{x}");
     assert!(x["reason"].as_str().unwrap().contains("invoice"), "{x}");
@@ -286,7 +487,12 @@ fn a_screen_fails_on_visible_violations_and_otherwise_asks_for_evidence() {
     let dir = scratch("screen");
     let path = dir.join("two-currencies.csv");
     fs::write(&path, lines.join("\n") + "\n").unwrap();
-    let r = json(&run(&["validate", "--format", "json", path.to_str().unwrap()]));
+    let r = json(&run(&[
+        "validate",
+        "--format",
+        "json",
+        path.to_str().unwrap(),
+    ]));
     let x = rule(&r, "BillingCurrency-C-005-M");
     assert_eq!(x["status"], "fail", "{x}");
     assert_eq!(x["violations"], 1);
@@ -295,12 +501,20 @@ fn a_screen_fails_on_visible_violations_and_otherwise_asks_for_evidence() {
 #[test]
 fn all_row_checks_run_in_one_fused_scan() {
     let o = bin()
-        .args(["validate", "--applicability", "all", &testdata("sample.csv")])
+        .args([
+            "validate",
+            "--applicability",
+            "all",
+            &testdata("sample.csv"),
+        ])
         .env("FOCUS_SQL_TIMING", "1")
         .output()
         .unwrap();
     assert_eq!(code(&o), 0);
     let err = stderr(&o);
     assert!(err.contains("timing: fused scan of"), "{err}");
-    assert!(!err.contains("fused scan failed"), "the fused scan fell back to one scan per check:\n{err}");
+    assert!(
+        !err.contains("fused scan failed"),
+        "the fused scan fell back to one scan per check:\n{err}"
+    );
 }

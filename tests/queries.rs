@@ -12,7 +12,12 @@ fn saved_query_names() -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(root().join("queries"))
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".sql").map(str::to_string))
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".sql")
+                .map(str::to_string)
+        })
         .collect();
     names.sort();
     names
@@ -27,11 +32,20 @@ fn every_saved_query_gives_its_expected_result_on_the_sample() {
     let bless = std::env::var_os("FOCUS_SQL_BLESS").is_some();
     let mut failures = Vec::new();
     for name in &names {
-        let o = run(&["query", &testdata("sample.csv"), "--saved", name, "--format", "csv"]);
+        let o = run(&[
+            "query",
+            &testdata("sample.csv"),
+            "--saved",
+            name,
+            "--format",
+            "csv",
+        ]);
         assert_eq!(code(&o), 0, "{name}: {}", stderr(&o));
         let got = stdout(&o);
         assert!(got.lines().count() >= 2, "{name} returned no rows:\n{got}");
-        let path = root().join("tests/expected/queries").join(format!("{name}.csv"));
+        let path = root()
+            .join("tests/expected/queries")
+            .join(format!("{name}.csv"));
         if bless {
             fs::write(&path, &got).unwrap();
             continue;
@@ -39,14 +53,20 @@ fn every_saved_query_gives_its_expected_result_on_the_sample() {
         match fs::read_to_string(&path) {
             Ok(want) if want == got => {}
             Ok(want) => failures.push(format!("{name}: expected\n{want}\ngot\n{got}")),
-            Err(_) => failures.push(format!("{name}: no {} (run with FOCUS_SQL_BLESS=1 and review it)", path.display())),
+            Err(_) => failures.push(format!(
+                "{name}: no {} (run with FOCUS_SQL_BLESS=1 and review it)",
+                path.display()
+            )),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // And nothing expected is left over from a removed query.
     for e in fs::read_dir(root().join("tests/expected/queries")).unwrap() {
         let file = e.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(names.iter().any(|n| format!("{n}.csv") == file), "stale expected result {file}");
+        assert!(
+            names.iter().any(|n| format!("{n}.csv") == file),
+            "stale expected result {file}"
+        );
     }
 }
 
@@ -63,12 +83,23 @@ fn invoice_totals_agree_with_a_sum_over_the_file() {
     let (inv, cur, cost) = (col("InvoiceId"), col("BillingCurrency"), col("BilledCost"));
     let mut want: BTreeMap<(String, String), f64> = BTreeMap::new();
     for r in &rows {
-        *want.entry((r[inv].clone(), r[cur].clone())).or_default() += r[cost].parse::<f64>().unwrap();
+        *want.entry((r[inv].clone(), r[cur].clone())).or_default() +=
+            r[cost].parse::<f64>().unwrap();
     }
-    let o = run(&["query", &testdata("sample.csv"), "--saved", "invoice_totals", "--format", "csv"]);
+    let o = run(&[
+        "query",
+        &testdata("sample.csv"),
+        "--saved",
+        "invoice_totals",
+        "--format",
+        "csv",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let (h, got) = parse_csv_output(&stdout(&o));
-    let (gi, gc) = (h.iter().position(|x| x == "InvoiceId").unwrap(), h.iter().position(|x| x == "BillingCurrency").unwrap());
+    let (gi, gc) = (
+        h.iter().position(|x| x == "InvoiceId").unwrap(),
+        h.iter().position(|x| x == "BillingCurrency").unwrap(),
+    );
     let gt = h.iter().position(|x| x == "billed_cost").unwrap();
     assert_eq!(got.len(), want.len(), "{got:?}");
     for r in got {
@@ -86,11 +117,25 @@ fn cost_by_tag_takes_its_key_as_a_parameter() {
     let mut want: BTreeMap<String, f64> = BTreeMap::new();
     for r in &rows {
         let v: Option<serde_json::Value> = serde_json::from_str(&r[tags]).ok();
-        let value = v.as_ref().and_then(|v| v.get("team")).and_then(|t| t.as_str()).unwrap_or("(untagged)").to_string();
+        let value = v
+            .as_ref()
+            .and_then(|v| v.get("team"))
+            .and_then(|t| t.as_str())
+            .unwrap_or("(untagged)")
+            .to_string();
         *want.entry(value).or_default() += r[cost].parse::<f64>().unwrap();
     }
     assert!(want.len() >= 2, "the sample has several teams: {want:?}");
-    let o = run(&["query", &testdata("sample.csv"), "--saved", "cost_by_tag", "--param", "key=team", "--format", "csv"]);
+    let o = run(&[
+        "query",
+        &testdata("sample.csv"),
+        "--saved",
+        "cost_by_tag",
+        "--param",
+        "key=team",
+        "--format",
+        "csv",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let (_, got) = parse_csv_output(&stdout(&o));
     assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
@@ -99,11 +144,31 @@ fn cost_by_tag_takes_its_key_as_a_parameter() {
         assert!((want[&r[0]] - g).abs() < 1e-9, "{r:?}");
     }
     // A parameter value is a literal, never SQL.
-    let o = run(&["query", &testdata("sample.csv"), "--saved", "cost_by_tag", "--param", "key=x') OR (1=1", "--format", "csv"]);
+    let o = run(&[
+        "query",
+        &testdata("sample.csv"),
+        "--saved",
+        "cost_by_tag",
+        "--param",
+        "key=x') OR (1=1",
+        "--format",
+        "csv",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(parse_csv_output(&stdout(&o)).1.len(), 1, "every row is untagged for an unknown key");
+    assert_eq!(
+        parse_csv_output(&stdout(&o)).1.len(),
+        1,
+        "every row is untagged for an unknown key"
+    );
     // Unknown parameters are refused.
-    let o = run(&["query", &testdata("sample.csv"), "--saved", "cost_by_tag", "--param", "nope=1"]);
+    let o = run(&[
+        "query",
+        &testdata("sample.csv"),
+        "--saved",
+        "cost_by_tag",
+        "--param",
+        "nope=1",
+    ]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("no parameter `nope`"), "{}", stderr(&o));
 }
@@ -116,12 +181,23 @@ fn queries_list_names_every_saved_query() {
         assert!(stdout(&o).contains(&n), "{n} missing from:\n{}", stdout(&o));
     }
     let o = run(&["queries", "show", "top_resources"]);
-    assert!(stdout(&o).contains("limit=10") && stdout(&o).contains("ORDER BY"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("limit=10") && stdout(&o).contains("ORDER BY"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
 fn decimals_are_exact_in_the_query_view() {
-    let o = run(&["query", &testdata("sample.csv"), "--format", "csv", "-c", "SELECT arrow_typeof(BilledCost) t, SUM(BilledCost) s FROM CostAndUsage GROUP BY 1"]);
+    let o = run(&[
+        "query",
+        &testdata("sample.csv"),
+        "--format",
+        "csv",
+        "-c",
+        "SELECT arrow_typeof(BilledCost) t, SUM(BilledCost) s FROM CostAndUsage GROUP BY 1",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let (_, rows) = parse_csv_output(&stdout(&o));
     assert!(rows[0][0].starts_with("Decimal128(38, 12)"), "{rows:?}");
@@ -132,8 +208,13 @@ fn decimals_are_exact_in_the_query_view() {
         let neg = s.starts_with('-');
         let s = s.trim_start_matches('-');
         let (i, f) = s.split_once('.').unwrap_or((s, ""));
-        let v = i.parse::<i128>().unwrap() * 1_000_000_000_000 + format!("{f:0<12}").parse::<i128>().unwrap();
-        if neg { -v } else { v }
+        let v = i.parse::<i128>().unwrap() * 1_000_000_000_000
+            + format!("{f:0<12}").parse::<i128>().unwrap();
+        if neg {
+            -v
+        } else {
+            v
+        }
     };
     let total: i128 = recs.iter().map(|r| units(&r[c])).sum();
     assert_eq!(units(&rows[0][1]), total, "{rows:?}");
@@ -143,15 +224,57 @@ fn decimals_are_exact_in_the_query_view() {
 fn parquet_output_reads_back_the_same() {
     let dir = scratch("query-parquet");
     let out = dir.join("by-service.parquet");
-    let o = run(&["query", &testdata("sample.csv"), "--saved", "cost_by_service", "--format", "parquet", "-o", out.to_str().unwrap()]);
+    let o = run(&[
+        "query",
+        &testdata("sample.csv"),
+        "--saved",
+        "cost_by_service",
+        "--format",
+        "parquet",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let direct = stdout(&run(&["query", &testdata("sample.csv"), "--saved", "cost_by_service", "--format", "csv"]));
-    let back = run(&["query", out.to_str().unwrap(), "--format", "csv", "-c", "SELECT * FROM CostAndUsage"]);
+    let direct = stdout(&run(&[
+        "query",
+        &testdata("sample.csv"),
+        "--saved",
+        "cost_by_service",
+        "--format",
+        "csv",
+    ]));
+    let back = run(&[
+        "query",
+        out.to_str().unwrap(),
+        "--format",
+        "csv",
+        "-c",
+        "SELECT * FROM CostAndUsage",
+    ]);
     assert_eq!(code(&back), 0, "{}", stderr(&back));
     assert_eq!(stdout(&back), direct);
     // --format parquet without a file is an error, and nothing is written over an input.
-    assert_eq!(code(&run(&["query", &testdata("sample.csv"), "-c", "SELECT 1", "--format", "parquet"])), 2);
-    let o = run(&["query", out.to_str().unwrap(), "-c", "SELECT 1", "--format", "csv", "-o", out.to_str().unwrap()]);
+    assert_eq!(
+        code(&run(&[
+            "query",
+            &testdata("sample.csv"),
+            "-c",
+            "SELECT 1",
+            "--format",
+            "parquet"
+        ])),
+        2
+    );
+    let o = run(&[
+        "query",
+        out.to_str().unwrap(),
+        "-c",
+        "SELECT 1",
+        "--format",
+        "csv",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
 }
 
@@ -164,11 +287,20 @@ fn sql_comes_from_stdin_when_not_a_terminal() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"SELECT 'a;b' AS s;\nSELECT COUNT(*) AS n FROM CostAndUsage;\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"SELECT 'a;b' AS s;\nSELECT COUNT(*) AS n FROM CostAndUsage;\n")
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let rows = sample_records().1.len();
-    assert_eq!(stdout(&o), format!("n\n{rows}\n"), "the last statement's result");
+    assert_eq!(
+        stdout(&o),
+        format!("n\n{rows}\n"),
+        "the last statement's result"
+    );
 }
 
 #[test]
@@ -189,7 +321,10 @@ fn several_tables_and_hive_partitions() {
         "SELECT billing_period, COUNT(*) AS n FROM CostAndUsage GROUP BY 1 ORDER BY 1",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(stdout(&o), format!("billing_period,n\n2026-05,{rows}\n2026-06,{rows}\n"));
+    assert_eq!(
+        stdout(&o),
+        format!("billing_period,n\n2026-05,{rows}\n2026-06,{rows}\n")
+    );
     let o = run(&[
         "query",
         &testdata("sample.csv"),
@@ -202,22 +337,47 @@ fn several_tables_and_hive_partitions() {
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o), format!("h,n\n{},{rows}\n", 2 * rows));
-    let o = run(&["query", &testdata("sample.csv"), "--table", &format!("CostAndUsage={}", testdata("sample.csv")), "-c", "SELECT 1"]);
+    let o = run(&[
+        "query",
+        &testdata("sample.csv"),
+        "--table",
+        &format!("CostAndUsage={}", testdata("sample.csv")),
+        "-c",
+        "SELECT 1",
+    ]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("already taken"), "{}", stderr(&o));
 }
 
 #[test]
 fn sql_errors_point_at_the_place() {
-    let o = run(&["query", &testdata("sample.csv"), "-c", "SELECT ServiceName,\n  BilledCots FROM CostAndUsage"]);
+    let o = run(&[
+        "query",
+        &testdata("sample.csv"),
+        "-c",
+        "SELECT ServiceName,\n  BilledCots FROM CostAndUsage",
+    ]);
     assert_eq!(code(&o), 2);
     let e = stderr(&o);
-    assert!(e.contains("unknown column BilledCots (did you mean BilledCost?)"), "{e}");
+    assert!(
+        e.contains("unknown column BilledCots (did you mean BilledCost?)"),
+        "{e}"
+    );
     assert!(e.contains("at line 2, column 3"), "{e}");
-    let o = run(&["query", &testdata("sample.csv"), "-c", "SELECT * FROM CostAndUsage WHERE"]);
+    let o = run(&[
+        "query",
+        &testdata("sample.csv"),
+        "-c",
+        "SELECT * FROM CostAndUsage WHERE",
+    ]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("at line 1, column"), "{}", stderr(&o));
-    let o = run(&["query", &testdata("sample.csv"), "-c", "SELECT *\nFROM Costs"]);
+    let o = run(&[
+        "query",
+        &testdata("sample.csv"),
+        "-c",
+        "SELECT *\nFROM Costs",
+    ]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("at line 2, column 6"), "{}", stderr(&o));
 }

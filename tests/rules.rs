@@ -6,7 +6,11 @@ use focus_sql::rules::{Keyword, RuleSet};
 fn load() -> RuleSet {
     let loaded = RuleSet::load("1.2", None).expect("the FOCUS 1.2 catalog is embedded");
     let errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "rule files failed to load:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "rule files failed to load:\n{}",
+        errors.join("\n")
+    );
     loaded.set
 }
 
@@ -31,20 +35,44 @@ fn every_focus_1_2_requirement_has_a_rule_with_its_keyword() {
     for (id, kw) in &expected {
         match set.get(id) {
             None => missing.push(id.clone()),
-            Some(r) if r.keyword != Keyword::parse(kw).unwrap() => wrong_keyword.push(format!("{id}: {} vs {kw}", r.keyword)),
+            Some(r) if r.keyword != Keyword::parse(kw).unwrap() => {
+                wrong_keyword.push(format!("{id}: {} vs {kw}", r.keyword))
+            }
             Some(_) => {}
         }
     }
-    assert!(missing.is_empty(), "{} requirement(s) have no rule: {}", missing.len(), missing.join(", "));
-    assert!(wrong_keyword.is_empty(), "keyword differs from the model: {}", wrong_keyword.join("; "));
-    let extra: Vec<&str> = set.rules.iter().map(|r| r.id.as_str()).filter(|id| !expected.iter().any(|(e, _)| e == id)).collect();
-    assert!(extra.is_empty(), "rules for ids that FOCUS 1.2 does not define: {}", extra.join(", "));
+    assert!(
+        missing.is_empty(),
+        "{} requirement(s) have no rule: {}",
+        missing.len(),
+        missing.join(", ")
+    );
+    assert!(
+        wrong_keyword.is_empty(),
+        "keyword differs from the model: {}",
+        wrong_keyword.join("; ")
+    );
+    let extra: Vec<&str> = set
+        .rules
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| !expected.iter().any(|(e, _)| e == id))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "rules for ids that FOCUS 1.2 does not define: {}",
+        extra.join(", ")
+    );
 }
 
 #[test]
 fn rule_set_is_structurally_sound() {
     let set = load();
-    let problems: Vec<String> = set.structural_problems().iter().map(|e| e.to_string()).collect();
+    let problems: Vec<String> = set
+        .structural_problems()
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -53,8 +81,17 @@ async fn every_rule_passes_its_own_examples() {
     let set = load();
     let summary = focus_sql::ruletest::run(&set, &[]).await;
     let failures: Vec<String> = summary.failures.iter().map(|f| f.to_string()).collect();
-    assert!(failures.is_empty(), "{} example(s) failed:\n{}", failures.len(), failures.join("\n"));
-    assert!(summary.passed > 600, "expected hundreds of examples, ran {}", summary.passed);
+    assert!(
+        failures.is_empty(),
+        "{} example(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        summary.passed > 600,
+        "expected hundreds of examples, ran {}",
+        summary.passed
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

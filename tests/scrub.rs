@@ -8,16 +8,36 @@ use std::fs;
 use std::path::Path;
 
 fn scrub(input: &str, out: &Path, key: &Path) -> std::process::Output {
-    run(&["scrub", input, "-o", out.to_str().unwrap(), "--key-file", key.to_str().unwrap()])
+    run(&[
+        "scrub",
+        input,
+        "-o",
+        out.to_str().unwrap(),
+        "--key-file",
+        key.to_str().unwrap(),
+    ])
 }
 
 fn statuses(path: &str) -> Vec<(String, String, u64)> {
-    let r = json(&run(&["validate", "--applicability", "all", "--format", "json", path]));
+    let r = json(&run(&[
+        "validate",
+        "--applicability",
+        "all",
+        "--format",
+        "json",
+        path,
+    ]));
     r["rules"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|x| (x["id"].as_str().unwrap().into(), x["status"].as_str().unwrap().into(), x["violations"].as_u64().unwrap()))
+        .map(|x| {
+            (
+                x["id"].as_str().unwrap().into(),
+                x["status"].as_str().unwrap().into(),
+                x["violations"].as_u64().unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -38,35 +58,86 @@ fn a_scrubbed_sample_keeps_costs_and_verdicts_and_hides_identities() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 
     // Every requirement's outcome and violation count is unchanged, on clean and broken data.
-    assert_eq!(statuses(&testdata("sample.csv")), statuses(out.to_str().unwrap()));
+    assert_eq!(
+        statuses(&testdata("sample.csv")),
+        statuses(out.to_str().unwrap())
+    );
     let bad = dir.join("bad.csv");
-    assert_eq!(code(&scrub(&testdata("broken/bad-values.csv"), &bad, &key)), 0);
-    assert_eq!(statuses(&testdata("broken/bad-values.csv")), statuses(bad.to_str().unwrap()));
+    assert_eq!(
+        code(&scrub(&testdata("broken/bad-values.csv"), &bad, &key)),
+        0
+    );
+    assert_eq!(
+        statuses(&testdata("broken/bad-values.csv")),
+        statuses(bad.to_str().unwrap())
+    );
 
     let (h0, r0) = sample_records();
     let (h1, r1) = records(&out);
     assert_eq!(h0, h1);
     assert_eq!(r0.len(), r1.len());
     let col = |n: &str| h0.iter().position(|h| h == n).unwrap();
-    for name in ["BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "ChargePeriodStart", "BillingPeriodEnd", "BillingCurrency", "ChargeCategory", "ChargeClass", "ConsumedQuantity", "PricingQuantity", "ServiceName", "RegionId"] {
+    for name in [
+        "BilledCost",
+        "EffectiveCost",
+        "ListCost",
+        "ContractedCost",
+        "ChargePeriodStart",
+        "BillingPeriodEnd",
+        "BillingCurrency",
+        "ChargeCategory",
+        "ChargeClass",
+        "ConsumedQuantity",
+        "PricingQuantity",
+        "ServiceName",
+        "RegionId",
+    ] {
         let c = col(name);
-        assert!(r0.iter().zip(&r1).all(|(a, b)| a[c] == b[c]), "{name} must stay as it is");
+        assert!(
+            r0.iter().zip(&r1).all(|(a, b)| a[c] == b[c]),
+            "{name} must stay as it is"
+        );
     }
-    for name in ["BillingAccountId", "BillingAccountName", "SubAccountId", "SubAccountName", "ResourceId", "ResourceName", "CommitmentDiscountId"] {
+    for name in [
+        "BillingAccountId",
+        "BillingAccountName",
+        "SubAccountId",
+        "SubAccountName",
+        "ResourceId",
+        "ResourceName",
+        "CommitmentDiscountId",
+    ] {
         let c = col(name);
         let mut mapping: BTreeMap<&str, &str> = BTreeMap::new();
         for (a, b) in r0.iter().zip(&r1) {
-            assert_eq!(a[c].is_empty(), b[c].is_empty(), "{name}: null stays null, value stays value");
+            assert_eq!(
+                a[c].is_empty(),
+                b[c].is_empty(),
+                "{name}: null stays null, value stays value"
+            );
             if a[c].is_empty() {
                 continue;
             }
             assert_ne!(a[c], b[c], "{name} {} is not hidden", a[c]);
-            assert!(!fs::read_to_string(&out).unwrap().contains(&format!(",{},", a[c])), "{name} {} still appears", a[c]);
+            assert!(
+                !fs::read_to_string(&out)
+                    .unwrap()
+                    .contains(&format!(",{},", a[c])),
+                "{name} {} still appears",
+                a[c]
+            );
             let prev = mapping.insert(&a[c], &b[c]);
-            assert!(prev.is_none() || prev == Some(&b[c]), "{name}: one value, one replacement");
+            assert!(
+                prev.is_none() || prev == Some(&b[c]),
+                "{name}: one value, one replacement"
+            );
         }
         let outputs: std::collections::BTreeSet<&&str> = mapping.values().collect();
-        assert_eq!(outputs.len(), mapping.len(), "{name}: distinct values stay distinct");
+        assert_eq!(
+            outputs.len(),
+            mapping.len(),
+            "{name}: distinct values stay distinct"
+        );
     }
     // Tag keys kept, values removed.
     let t = col("Tags");
@@ -75,9 +146,14 @@ fn a_scrubbed_sample_keeps_costs_and_verdicts_and_hides_identities() {
             assert!(b[t].is_empty());
             continue;
         }
-        let before: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&a[t]).unwrap();
-        let after: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&b[t]).unwrap();
-        assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
+        let before: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&a[t]).unwrap();
+        let after: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&b[t]).unwrap();
+        assert_eq!(
+            before.keys().collect::<Vec<_>>(),
+            after.keys().collect::<Vec<_>>()
+        );
         assert!(after.values().all(|v| v == ""), "{after:?}");
     }
 
@@ -104,7 +180,10 @@ fn parquet_and_gzip_outputs_validate_as_their_input() {
     assert_eq!(statuses(&pq), statuses(out.to_str().unwrap()));
     let gz = dir.join("scrubbed.csv.gz");
     assert_eq!(code(&scrub(&testdata("sample.csv"), &gz, &key)), 0);
-    assert_eq!(statuses(&testdata("sample.csv")), statuses(gz.to_str().unwrap()));
+    assert_eq!(
+        statuses(&testdata("sample.csv")),
+        statuses(gz.to_str().unwrap())
+    );
 }
 
 #[test]
@@ -116,9 +195,26 @@ fn scrub_refuses_to_overwrite_its_input_or_run_without_a_key() {
     fs::write(&key, "correct horse battery staple").unwrap();
     let o = scrub(copy.to_str().unwrap(), &copy, &key);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("refusing to overwrite an input"), "{}", stderr(&o));
-    assert_eq!(fs::read(&copy).unwrap(), fs::read(testdata("sample.csv")).unwrap(), "the input is untouched");
-    let o = bin().args(["scrub", copy.to_str().unwrap(), "-o", dir.join("x.csv").to_str().unwrap()]).env_remove("FOCUS_SQL_SCRUB_KEY").output().unwrap();
+    assert!(
+        stderr(&o).contains("refusing to overwrite an input"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        fs::read(&copy).unwrap(),
+        fs::read(testdata("sample.csv")).unwrap(),
+        "the input is untouched"
+    );
+    let o = bin()
+        .args([
+            "scrub",
+            copy.to_str().unwrap(),
+            "-o",
+            dir.join("x.csv").to_str().unwrap(),
+        ])
+        .env_remove("FOCUS_SQL_SCRUB_KEY")
+        .output()
+        .unwrap();
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("--key-file"), "{}", stderr(&o));
     assert!(!dir.join("x.csv").exists());

@@ -50,7 +50,10 @@ pub fn is_decimal(s: &str) -> bool {
     if t.is_empty() || t.len() != s.len() {
         return false;
     }
-    if !t.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.' | b'e' | b'E')) {
+    if !t
+        .bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.' | b'e' | b'E'))
+    {
         return false;
     }
     t.parse::<f64>().map(|v| v.is_finite()).unwrap_or(false)
@@ -80,12 +83,25 @@ fn valid_date(year: u32, month: u32, day: u32) -> bool {
 /// DateTimeFormat: exactly `YYYY-MM-DDTHH:mm:ssZ`, a real date and time.
 pub fn is_datetime(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
+    {
         return false;
     }
-    let (Some(y1), Some(y2), Some(mo), Some(d), Some(h), Some(mi), Some(se)) =
-        (two(b, 0), two(b, 2), two(b, 5), two(b, 8), two(b, 11), two(b, 14), two(b, 17))
-    else {
+    let (Some(y1), Some(y2), Some(mo), Some(d), Some(h), Some(mi), Some(se)) = (
+        two(b, 0),
+        two(b, 2),
+        two(b, 5),
+        two(b, 8),
+        two(b, 11),
+        two(b, 14),
+        two(b, 17),
+    ) else {
         return false;
     };
     valid_date(y1 * 100 + y2, mo, d) && h < 24 && mi < 60 && se < 60
@@ -95,11 +111,22 @@ pub fn is_datetime(s: &str) -> bool {
 /// seconds optional, fractional seconds allowed, 'T' or space between date and time.
 pub fn parses_datetime(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() < 17 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') || b[13] != b':' {
+    if b.len() < 17
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b' ')
+        || b[13] != b':'
+    {
         return false;
     }
-    let (Some(y1), Some(y2), Some(mo), Some(d), Some(h), Some(mi)) = (two(b, 0), two(b, 2), two(b, 5), two(b, 8), two(b, 11), two(b, 14))
-    else {
+    let (Some(y1), Some(y2), Some(mo), Some(d), Some(h), Some(mi)) = (
+        two(b, 0),
+        two(b, 2),
+        two(b, 5),
+        two(b, 8),
+        two(b, 11),
+        two(b, 14),
+    ) else {
         return false;
     };
     if !(valid_date(y1 * 100 + y2, mo, d) && h < 24 && mi < 60) {
@@ -143,15 +170,19 @@ pub fn parses_datetime(s: &str) -> bool {
 
 /// ISO 4217 active national currency codes (funds and precious-metal codes excluded).
 const ISO_4217: &[&str] = &[
-    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF", "BMD", "BND",
-    "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUC", "CUP", "CVE", "CZK",
-    "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD",
-    "HKD", "HNL", "HRK", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF",
-    "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP",
-    "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP",
-    "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL", "SOS",
-    "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD",
-    "UYU", "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG", "ZWL",
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
+    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP",
+    "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF",
+    "GTQ", "GYD", "HKD", "HNL", "HRK", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK",
+    "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK",
+    "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU",
+    "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR",
+    "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR",
+    "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL", "SOS", "SRD", "SSP", "STN", "SVC",
+    "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX",
+    "USD", "UYU", "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF",
+    "YER", "ZAR", "ZMW", "ZWG", "ZWL",
 ];
 
 /// CurrencyFormat for national currencies: an ISO 4217 three-letter code.
@@ -160,8 +191,8 @@ pub fn is_currency(s: &str) -> bool {
 }
 
 const DATA_SIZE: &[&str] = &[
-    "b", "B", "Kb", "KB", "Mb", "MB", "Gb", "GB", "Tb", "TB", "Pb", "PB", "Eb", "EB", "Kib", "KiB", "Mib", "MiB", "Gib", "GiB",
-    "Tib", "TiB", "Pib", "PiB", "Eib", "EiB",
+    "b", "B", "Kb", "KB", "Mb", "MB", "Gb", "GB", "Tb", "TB", "Pb", "PB", "Eb", "EB", "Kib", "KiB",
+    "Mib", "MiB", "Gib", "GiB", "Tib", "TiB", "Pib", "PiB", "Eib", "EiB",
 ];
 const TIME_SINGULAR: &[&str] = &["Year", "Month", "Day", "Hour", "Minute", "Second"];
 const TIME_PLURAL: &[&str] = &["Years", "Months", "Days", "Hours", "Minutes", "Seconds"];
@@ -260,7 +291,10 @@ pub fn is_key_value(s: &str) -> bool {
             let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
             keys.sort_unstable();
             let unique = keys.windows(2).all(|w| w[0] != w[1]);
-            unique && members.iter().all(|(_, v)| !matches!(v, Value::Object(_) | Value::Array(_)))
+            unique
+                && members
+                    .iter()
+                    .all(|(_, v)| !matches!(v, Value::Object(_) | Value::Array(_)))
         }
     }
 }
@@ -269,7 +303,10 @@ pub fn is_key_value(s: &str) -> bool {
 /// ("N/A", "NA", "Not Applicable", "NULL", "None", "-"; any case, surrounding blanks ignored).
 pub fn is_null_placeholder(s: &str) -> bool {
     let t = s.trim();
-    t.is_empty() || ["n/a", "na", "not applicable", "null", "none", "-"].iter().any(|p| t.eq_ignore_ascii_case(p))
+    t.is_empty()
+        || ["n/a", "na", "not applicable", "null", "none", "-"]
+            .iter()
+            .any(|p| t.eq_ignore_ascii_case(p))
 }
 
 /// TRUE when the text is a JSON object naming some key twice.
@@ -283,7 +320,11 @@ pub fn has_duplicate_keys(s: &str) -> bool {
 
 /// TRUE when the text is a JSON object with an object or array as some value.
 pub fn has_nested_value(s: &str) -> bool {
-    object_members(s).is_some_and(|members| members.iter().any(|(_, v)| matches!(v, Value::Object(_) | Value::Array(_))))
+    object_members(s).is_some_and(|members| {
+        members
+            .iter()
+            .any(|(_, v)| matches!(v, Value::Object(_) | Value::Array(_)))
+    })
 }
 
 pub fn json_type(v: &Value) -> &'static str {
@@ -335,7 +376,28 @@ mod tests {
         for ok in ["-100.2", "-3", "4", "35.2E-7", "1.234", "0", "0.5", "1e-3"] {
             assert!(is_numeric(ok), "{ok} should be numeric");
         }
-        for bad in ["1 1/2", "35.2E+7", "35.24 x 10^7", "[3,5,8]", "[4:5]", "5i + 4", "sqrt(2)", "2.3^3", "32 GiB", "$32", "3,432,342", "+333", "", "-", ".", "1.", "E5", " 1", "NaN", "inf"] {
+        for bad in [
+            "1 1/2",
+            "35.2E+7",
+            "35.24 x 10^7",
+            "[3,5,8]",
+            "[4:5]",
+            "5i + 4",
+            "sqrt(2)",
+            "2.3^3",
+            "32 GiB",
+            "$32",
+            "3,432,342",
+            "+333",
+            "",
+            "-",
+            ".",
+            "1.",
+            "E5",
+            " 1",
+            "NaN",
+            "inf",
+        ] {
             assert!(!is_numeric(bad), "{bad} should not be numeric");
         }
     }
@@ -345,7 +407,16 @@ mod tests {
         for ok in ["+333", "1e+5", "-0.5", "12"] {
             assert!(is_decimal(ok), "{ok}");
         }
-        for bad in ["NaN", "inf", "-Infinity", "1,000", "12 USD", "", " 1", "0x10"] {
+        for bad in [
+            "NaN",
+            "inf",
+            "-Infinity",
+            "1,000",
+            "12 USD",
+            "",
+            " 1",
+            "0x10",
+        ] {
             assert!(!is_decimal(bad), "{bad}");
         }
     }
@@ -353,34 +424,85 @@ mod tests {
     #[test]
     fn datetime_format_is_strict_utc_seconds() {
         assert!(is_datetime("2024-02-29T23:59:59Z"));
-        for bad in ["2023-02-29T00:00:00Z", "2024-01-01T00:00:00", "2024-01-01 00:00:00Z", "2024-01-01T00:00:00.000Z", "2024-01-01T00:00:00+00:00", "2024-13-01T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01"] {
+        for bad in [
+            "2023-02-29T00:00:00Z",
+            "2024-01-01T00:00:00",
+            "2024-01-01 00:00:00Z",
+            "2024-01-01T00:00:00.000Z",
+            "2024-01-01T00:00:00+00:00",
+            "2024-13-01T00:00:00Z",
+            "2024-01-01T24:00:00Z",
+            "2024-01-01",
+        ] {
             assert!(!is_datetime(bad), "{bad}");
         }
     }
 
     #[test]
     fn datetime_type_accepts_iso_with_offset() {
-        for ok in ["2024-01-01T00:00:00Z", "2024-01-01T00:00:00.123Z", "2024-01-01 00:00:00+02:00", "2024-01-01T00:00Z", "2024-01-01T00:00:00-0500"] {
+        for ok in [
+            "2024-01-01T00:00:00Z",
+            "2024-01-01T00:00:00.123Z",
+            "2024-01-01 00:00:00+02:00",
+            "2024-01-01T00:00Z",
+            "2024-01-01T00:00:00-0500",
+        ] {
             assert!(parses_datetime(ok), "{ok}");
         }
-        for bad in ["2024-01-01", "2024-01-01T00:00:00", "01/02/2024 00:00", "2024-02-30T00:00:00Z", "2024-01-01T00:00:00 UTC"] {
+        for bad in [
+            "2024-01-01",
+            "2024-01-01T00:00:00",
+            "01/02/2024 00:00",
+            "2024-02-30T00:00:00Z",
+            "2024-01-01T00:00:00 UTC",
+        ] {
             assert!(!parses_datetime(bad), "{bad}");
         }
     }
 
     #[test]
     fn currency_codes() {
-        assert!(ISO_4217.windows(2).all(|w| w[0] < w[1]), "list must stay sorted for binary search");
+        assert!(
+            ISO_4217.windows(2).all(|w| w[0] < w[1]),
+            "list must stay sorted for binary search"
+        );
         assert!(is_currency("USD") && is_currency("EUR") && is_currency("JPY"));
-        assert!(!is_currency("usd") && !is_currency("US$") && !is_currency("XAU") && !is_currency("CREDITS"));
+        assert!(
+            !is_currency("usd")
+                && !is_currency("US$")
+                && !is_currency("XAU")
+                && !is_currency("CREDITS")
+        );
     }
 
     #[test]
     fn unit_format_forms() {
-        for ok in ["GB", "Seconds", "GB-Hours", "MB-Days", "GB/Hour", "PB/Day", "1000 Tokens", "Units/3 Months", "Requests/Day", "Count", "KiB"] {
+        for ok in [
+            "GB",
+            "Seconds",
+            "GB-Hours",
+            "MB-Days",
+            "GB/Hour",
+            "PB/Day",
+            "1000 Tokens",
+            "Units/3 Months",
+            "Requests/Day",
+            "Count",
+            "KiB",
+        ] {
             assert!(is_unit(ok), "{ok}");
         }
-        for bad in ["gigabyte-seconds", "GB per Hour", "GB/Hours", "GB-Hour", "1.5 Tokens", "requests", " GB", "GB/3 Month", ""] {
+        for bad in [
+            "gigabyte-seconds",
+            "GB per Hour",
+            "GB/Hours",
+            "GB-Hour",
+            "1.5 Tokens",
+            "requests",
+            " GB",
+            "GB/3 Month",
+            "",
+        ] {
             assert!(!is_unit(bad), "{bad}");
         }
     }
@@ -389,7 +511,14 @@ mod tests {
     fn key_value_format() {
         assert!(is_key_value(r#"{"env":"prod","n":1,"b":true,"z":null}"#));
         assert!(is_key_value("{}"));
-        for bad in [r#"{"a":1,"a":2}"#, r#"{"a":{"b":1}}"#, r#"{"a":[1]}"#, r#"["a"]"#, "env=prod", r#""x""#] {
+        for bad in [
+            r#"{"a":1,"a":2}"#,
+            r#"{"a":{"b":1}}"#,
+            r#"{"a":[1]}"#,
+            r#"["a"]"#,
+            "env=prod",
+            r#""x""#,
+        ] {
             assert!(!is_key_value(bad), "{bad}");
         }
     }

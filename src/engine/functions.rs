@@ -2,10 +2,14 @@
 //! thin wrappers over `engine::formats`. NULL in, NULL out.
 
 use super::formats;
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanBuilder, Float64Array, ListBuilder, StringBuilder};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanBuilder, Float64Array, ListBuilder, StringBuilder,
+};
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{exec_err, Result};
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
 use datafusion::prelude::SessionContext;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -79,7 +83,11 @@ impl ScalarUDFImpl for FocusFn {
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let n = args.number_rows;
-        let arrays: Vec<ArrayRef> = args.args.iter().map(|a| a.to_array(n)).collect::<Result<_>>()?;
+        let arrays: Vec<ArrayRef> = args
+            .args
+            .iter()
+            .map(|a| a.to_array(n))
+            .collect::<Result<_>>()?;
         let out: ArrayRef = match &self.kind {
             Kind::Pred(f) => {
                 let mut b = BooleanBuilder::with_capacity(n);
@@ -102,18 +110,24 @@ impl ScalarUDFImpl for FocusFn {
             Kind::JsonGet | Kind::JsonGetStr | Kind::JsonType => {
                 let mut b = StringBuilder::new();
                 for i in 0..n {
-                    let (Some(text), Some(key)) = (str_at(&arrays[0], i), str_at(&arrays[1], i)) else {
+                    let (Some(text), Some(key)) = (str_at(&arrays[0], i), str_at(&arrays[1], i))
+                    else {
                         b.append_null();
                         continue;
                     };
                     let members = formats::object_members(text);
-                    let value = members.as_deref().and_then(|m| formats::json_member(m, key));
+                    let value = members
+                        .as_deref()
+                        .and_then(|m| formats::json_member(m, key));
                     match (value, &self.kind) {
                         (None, _) => b.append_null(),
                         (Some(v), Kind::JsonGet) => b.append_value(v.to_string()),
                         (Some(v), Kind::JsonType) => b.append_value(formats::json_type(v)),
                         (Some(serde_json::Value::String(s)), _) => b.append_value(s),
-                        (Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))), _) => b.append_value(v.to_string()),
+                        (
+                            Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))),
+                            _,
+                        ) => b.append_value(v.to_string()),
                         (Some(_), _) => b.append_null(),
                     }
                 }
@@ -143,10 +157,16 @@ impl ScalarUDFImpl for FocusFn {
 fn udf(name: &'static str, kind: Kind) -> ScalarUDF {
     let signature = match kind {
         Kind::Pred(_) | Kind::JsonKeys => Signature::string(1, Volatility::Immutable),
-        Kind::JsonGet | Kind::JsonGetStr | Kind::JsonType => Signature::string(2, Volatility::Immutable),
+        Kind::JsonGet | Kind::JsonGetStr | Kind::JsonType => {
+            Signature::string(2, Volatility::Immutable)
+        }
         Kind::ApproxEq => Signature::uniform(2, vec![DataType::Float64], Volatility::Immutable),
     };
-    ScalarUDF::from(FocusFn { name, kind, signature })
+    ScalarUDF::from(FocusFn {
+        name,
+        kind,
+        signature,
+    })
 }
 
 /// Every function focus-sql adds, by name (also listed in CONTRIBUTING.md).
@@ -155,15 +175,27 @@ pub fn all() -> Vec<ScalarUDF> {
         udf("focus_is_numeric", Kind::Pred(formats::is_numeric)),
         udf("focus_is_decimal", Kind::Pred(formats::is_decimal)),
         udf("focus_is_datetime", Kind::Pred(formats::is_datetime)),
-        udf("focus_parses_datetime", Kind::Pred(formats::parses_datetime)),
+        udf(
+            "focus_parses_datetime",
+            Kind::Pred(formats::parses_datetime),
+        ),
         udf("focus_is_currency", Kind::Pred(formats::is_currency)),
         udf("focus_is_unit", Kind::Pred(formats::is_unit)),
         udf("focus_is_json", Kind::Pred(formats::is_json)),
         udf("focus_is_json_object", Kind::Pred(formats::is_json_object)),
         udf("focus_is_key_value", Kind::Pred(formats::is_key_value)),
-        udf("focus_is_null_placeholder", Kind::Pred(formats::is_null_placeholder)),
-        udf("focus_json_has_duplicate_keys", Kind::Pred(formats::has_duplicate_keys)),
-        udf("focus_json_has_nested_value", Kind::Pred(formats::has_nested_value)),
+        udf(
+            "focus_is_null_placeholder",
+            Kind::Pred(formats::is_null_placeholder),
+        ),
+        udf(
+            "focus_json_has_duplicate_keys",
+            Kind::Pred(formats::has_duplicate_keys),
+        ),
+        udf(
+            "focus_json_has_nested_value",
+            Kind::Pred(formats::has_nested_value),
+        ),
         udf("focus_json_keys", Kind::JsonKeys),
         udf("focus_json_get", Kind::JsonGet),
         udf("focus_json_get_str", Kind::JsonGetStr),

@@ -9,27 +9,41 @@ use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 
 /// Options under which every rule and `query` statement is planned.
 pub fn read_only() -> SQLOptions {
-    SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false)
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
 }
 
 /// Accept exactly one SELECT/WITH query; say what was found otherwise.
 pub fn check_query(sql: &str) -> Result<(), String> {
-    let statements = Parser::parse_sql(&GenericDialect {}, sql).map_err(|e| format!("SQL does not parse: {e}"))?;
+    let statements = Parser::parse_sql(&GenericDialect {}, sql)
+        .map_err(|e| format!("SQL does not parse: {e}"))?;
     match statements.as_slice() {
         [Statement::Query(_)] => Ok(()),
         [] => Err("SQL is empty".into()),
-        [other] => Err(format!("only a read-only query (SELECT or WITH) is allowed, found: {}", first_words(&other.to_string()))),
-        many => Err(format!("exactly one statement is allowed, found {}", many.len())),
+        [other] => Err(format!(
+            "only a read-only query (SELECT or WITH) is allowed, found: {}",
+            first_words(&other.to_string())
+        )),
+        many => Err(format!(
+            "exactly one statement is allowed, found {}",
+            many.len()
+        )),
     }
 }
 
 /// For `query`: a read-only query, or EXPLAIN [ANALYZE] of one (to see the plan a query gets).
 pub fn check_user_query(sql: &str) -> Result<(), String> {
-    let statements = Parser::parse_sql(&GenericDialect {}, sql).map_err(|e| format!("SQL does not parse: {e}"))?;
+    let statements = Parser::parse_sql(&GenericDialect {}, sql)
+        .map_err(|e| format!("SQL does not parse: {e}"))?;
     if let [Statement::Explain { statement, .. }] = statements.as_slice() {
         return match statement.as_ref() {
             Statement::Query(_) => Ok(()),
-            other => Err(format!("EXPLAIN is allowed for queries only, found: {}", first_words(&other.to_string()))),
+            other => Err(format!(
+                "EXPLAIN is allowed for queries only, found: {}",
+                first_words(&other.to_string())
+            )),
         };
     }
     check_query(sql)
@@ -38,8 +52,12 @@ pub fn check_user_query(sql: &str) -> Result<(), String> {
 /// Accept exactly one SQL expression (for `row:` and `when:`).
 pub fn check_expr(expr: &str) -> Result<(), String> {
     let dialect = GenericDialect {};
-    let mut parser = Parser::new(&dialect).try_with_sql(expr).map_err(|e| format!("SQL does not parse: {e}"))?;
-    parser.parse_expr().map_err(|e| format!("SQL expression does not parse: {e}"))?;
+    let mut parser = Parser::new(&dialect)
+        .try_with_sql(expr)
+        .map_err(|e| format!("SQL does not parse: {e}"))?;
+    parser
+        .parse_expr()
+        .map_err(|e| format!("SQL expression does not parse: {e}"))?;
     match parser.peek_token().token {
         Token::EOF => Ok(()),
         t => Err(format!("unexpected `{t}` after the end of the expression")),
@@ -74,7 +92,10 @@ mod tests {
         assert!(check_user_query("EXPLAIN SELECT 1").is_ok());
         assert!(check_user_query("EXPLAIN ANALYZE SELECT 1").is_ok());
         assert!(check_user_query("EXPLAIN DROP TABLE t").is_err());
-        assert!(check_query("EXPLAIN SELECT 1").is_err(), "rules stay plain queries");
+        assert!(
+            check_query("EXPLAIN SELECT 1").is_err(),
+            "rules stay plain queries"
+        );
     }
 
     #[test]

@@ -9,11 +9,10 @@ pub mod view;
 
 use crate::catalog::Catalog;
 use crate::input::{self, Input, InputError, InputFormat};
+use crate::rules::PhysicalType;
 use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
 use datafusion::arrow::compute::{cast_with_options, CastOptions};
 use datafusion::arrow::datatypes::TimeUnit;
-use crate::rules::PhysicalType;
-use std::collections::BTreeMap;
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::common::Result as DfResult;
@@ -23,6 +22,7 @@ use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use futures::StreamExt;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Name of the raw source table (columns as read from the files).
@@ -42,7 +42,9 @@ impl Default for EngineOptions {
     fn default() -> Self {
         EngineOptions {
             memory_limit: 2 << 30,
-            target_partitions: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            target_partitions: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
         }
     }
 }
@@ -72,8 +74,10 @@ pub struct SourceColumn {
 
 impl SourceColumn {
     pub fn is_text(&self) -> bool {
-        matches!(self.data_type, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
-            || matches!(&self.data_type, DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View))
+        matches!(
+            self.data_type,
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+        ) || matches!(&self.data_type, DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View))
     }
 }
 
@@ -98,7 +102,9 @@ const STAGE_MIN_BYTES: u64 = 16 << 20;
 
 /// Copy the registered source (all text columns, as read) to a temporary Parquet file and
 /// register that in its place. Values are unchanged: text stays text, empty fields stay NULL.
-async fn stage(ctx: &SessionContext) -> DfResult<(tempfile::TempPath, datafusion::arrow::datatypes::SchemaRef)> {
+async fn stage(
+    ctx: &SessionContext,
+) -> DfResult<(tempfile::TempPath, datafusion::arrow::datatypes::SchemaRef)> {
     let tmp = tempfile::Builder::new()
         .prefix("focus-sql-stage-")
         .suffix(".parquet")
@@ -111,38 +117,74 @@ async fn stage(ctx: &SessionContext) -> DfResult<(tempfile::TempPath, datafusion
     let path = tmp.display().to_string();
     ctx.table(SOURCE_TABLE)
         .await?
-        .write_parquet(&path, datafusion::dataframe::DataFrameWriteOptions::new().with_single_file_output(true), Some(parquet))
+        .write_parquet(
+            &path,
+            datafusion::dataframe::DataFrameWriteOptions::new().with_single_file_output(true),
+            Some(parquet),
+        )
         .await?;
     ctx.deregister_table(SOURCE_TABLE)?;
-    ctx.register_parquet(SOURCE_TABLE, &path, datafusion::prelude::ParquetReadOptions::default()).await?;
+    ctx.register_parquet(
+        SOURCE_TABLE,
+        &path,
+        datafusion::prelude::ParquetReadOptions::default(),
+    )
+    .await?;
     let schema = ctx.table(SOURCE_TABLE).await?.schema().inner().clone();
     Ok((tmp, schema))
 }
 
 impl Dataset {
     /// Register files as a dataset for rules.
-    pub async fn open(input: &Input, catalog: &Catalog, opts: &EngineOptions) -> Result<Dataset, InputError> {
+    pub async fn open(
+        input: &Input,
+        catalog: &Catalog,
+        opts: &EngineOptions,
+    ) -> Result<Dataset, InputError> {
         Self::open_as(input, catalog, opts, view::ViewKind::Rules).await
     }
 
     /// Register files as a dataset whose typed view is of the given kind. The query view also
     /// shows hive-style partition folders (`billing_period=2026-05/`) as columns.
-    pub async fn open_as(input: &Input, catalog: &Catalog, opts: &EngineOptions, kind: view::ViewKind) -> Result<Dataset, InputError> {
-        let ctx = session(opts).map_err(|e| InputError { path: input.files[0].clone(), message: e.to_string() })?;
+    pub async fn open_as(
+        input: &Input,
+        catalog: &Catalog,
+        opts: &EngineOptions,
+        kind: view::ViewKind,
+    ) -> Result<Dataset, InputError> {
+        let ctx = session(opts).map_err(|e| InputError {
+            path: input.files[0].clone(),
+            message: e.to_string(),
+        })?;
         let hive = kind == view::ViewKind::Query;
         let mut schema = input::register(&ctx, SOURCE_TABLE, input, hive).await?;
         let stage_it = kind == view::ViewKind::Rules
             && matches!(input.format, InputFormat::Csv | InputFormat::CsvGz)
             && input::total_bytes(input) >= STAGE_MIN_BYTES;
         let staged = if stage_it {
-            let (path, staged_schema) = stage(&ctx).await.map_err(|e| InputError { path: input.files[0].clone(), message: input::clean_error(&e.to_string()) })?;
+            let (path, staged_schema) = stage(&ctx).await.map_err(|e| InputError {
+                path: input.files[0].clone(),
+                message: input::clean_error(&e.to_string()),
+            })?;
             schema = staged_schema;
             Some(path)
         } else {
             None
         };
-        let columns = schema.fields().iter().map(|f| SourceColumn { name: f.name().clone(), data_type: f.data_type().clone() }).collect();
-        let label = input.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ");
+        let columns = schema
+            .fields()
+            .iter()
+            .map(|f| SourceColumn {
+                name: f.name().clone(),
+                data_type: f.data_type().clone(),
+            })
+            .collect();
+        let label = input
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
         let ds = Dataset {
             ctx,
             columns,
@@ -153,7 +195,10 @@ impl Dataset {
             attached: Vec::new(),
             _staged: staged,
         };
-        ds.register_view().await.map_err(|e| InputError { path: input.files[0].clone(), message: input::clean_error(&e.to_string()) })?;
+        ds.register_view().await.map_err(|e| InputError {
+            path: input.files[0].clone(),
+            message: input::clean_error(&e.to_string()),
+        })?;
         Ok(ds)
     }
 
@@ -165,33 +210,53 @@ impl Dataset {
         types: &BTreeMap<String, PhysicalType>,
         catalog: &Catalog,
     ) -> DfResult<Dataset> {
-        let opts = EngineOptions { memory_limit: 64 << 20, target_partitions: 1 };
+        let opts = EngineOptions {
+            memory_limit: 64 << 20,
+            target_partitions: 1,
+        };
         let ctx = session(&opts)?;
         let mut fields = Vec::new();
         let mut arrays: Vec<ArrayRef> = Vec::new();
         for (i, c) in columns.iter().enumerate() {
-            let text: ArrayRef = Arc::new(rows.iter().map(|r| r[i].clone()).collect::<StringArray>());
+            let text: ArrayRef =
+                Arc::new(rows.iter().map(|r| r[i].clone()).collect::<StringArray>());
             let ty = match types.get(c) {
                 None | Some(PhysicalType::String) => DataType::Utf8,
                 Some(PhysicalType::Double) => DataType::Float64,
                 Some(PhysicalType::Int64) => DataType::Int64,
                 Some(PhysicalType::Boolean) => DataType::Boolean,
-                Some(PhysicalType::Timestamp) => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+                Some(PhysicalType::Timestamp) => {
+                    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+                }
             };
             let array = if ty == DataType::Utf8 {
                 text
             } else {
-                let strict = CastOptions { safe: false, ..Default::default() };
+                let strict = CastOptions {
+                    safe: false,
+                    ..Default::default()
+                };
                 cast_with_options(&text, &ty, &strict)?
             };
             fields.push(Field::new(c, ty, true));
             arrays.push(array);
         }
         let schema = Arc::new(Schema::new(fields));
-        let batch = if columns.is_empty() { RecordBatch::new_empty(schema.clone()) } else { RecordBatch::try_new(schema.clone(), arrays)? };
+        let batch = if columns.is_empty() {
+            RecordBatch::new_empty(schema.clone())
+        } else {
+            RecordBatch::try_new(schema.clone(), arrays)?
+        };
         let table = MemTable::try_new(schema.clone(), vec![vec![batch]])?;
         ctx.register_table(SOURCE_TABLE, Arc::new(table))?;
-        let columns = schema.fields().iter().map(|f| SourceColumn { name: f.name().clone(), data_type: f.data_type().clone() }).collect();
+        let columns = schema
+            .fields()
+            .iter()
+            .map(|f| SourceColumn {
+                name: f.name().clone(),
+                data_type: f.data_type().clone(),
+            })
+            .collect();
         let format = if types.is_empty() { "csv" } else { "parquet" };
         let ds = Dataset {
             ctx,
@@ -209,45 +274,95 @@ impl Dataset {
 
     /// Register another export beside this one, as the typed view `name` (`--table NAME=PATH`).
     pub async fn attach(&mut self, name: &str, input: &Input) -> Result<(), InputError> {
-        let err = |m: String| InputError { path: input.files[0].clone(), message: m };
+        let err = |m: String| InputError {
+            path: input.files[0].clone(),
+            message: m,
+        };
         let reserved = [self.catalog.dataset.as_str(), COLUMNS_TABLE, SOURCE_TABLE];
-        if reserved.iter().any(|r| r.eq_ignore_ascii_case(name)) || self.attached.iter().any(|a| a == name) {
-            return Err(err(format!("--table {name}: that table name is already taken")));
+        if reserved.iter().any(|r| r.eq_ignore_ascii_case(name))
+            || self.attached.iter().any(|a| a == name)
+        {
+            return Err(err(format!(
+                "--table {name}: that table name is already taken"
+            )));
         }
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(err(format!("--table {name}: a table name is letters, digits and _")));
+            return Err(err(format!(
+                "--table {name}: a table name is letters, digits and _"
+            )));
         }
         let source = format!("{name}__source");
         let schema = input::register(&self.ctx, &source, input, true).await?;
-        let columns: Vec<SourceColumn> =
-            schema.fields().iter().map(|f| SourceColumn { name: f.name().clone(), data_type: f.data_type().clone() }).collect();
-        let sql = view::view_sql(&columns, &self.catalog, input.format.is_text(), view::ViewKind::Query, &source);
-        let df = self.ctx.sql(&sql).await.map_err(|e| err(input::clean_error(&e.to_string())))?;
+        let columns: Vec<SourceColumn> = schema
+            .fields()
+            .iter()
+            .map(|f| SourceColumn {
+                name: f.name().clone(),
+                data_type: f.data_type().clone(),
+            })
+            .collect();
+        let sql = view::view_sql(
+            &columns,
+            &self.catalog,
+            input.format.is_text(),
+            view::ViewKind::Query,
+            &source,
+        );
+        let df = self
+            .ctx
+            .sql(&sql)
+            .await
+            .map_err(|e| err(input::clean_error(&e.to_string())))?;
         self.ctx
-            .register_table(datafusion::common::TableReference::bare(name), df.into_view())
+            .register_table(
+                datafusion::common::TableReference::bare(name),
+                df.into_view(),
+            )
             .map_err(|e| err(input::clean_error(&e.to_string())))?;
         self.attached.push(name.to_string());
         Ok(())
     }
 
     async fn register_view(&self) -> DfResult<()> {
-        let sql = view::view_sql(&self.columns, &self.catalog, self.format.starts_with("csv"), self.kind, SOURCE_TABLE);
+        let sql = view::view_sql(
+            &self.columns,
+            &self.catalog,
+            self.format.starts_with("csv"),
+            self.kind,
+            SOURCE_TABLE,
+        );
         let df = self.ctx.sql(&sql).await?;
-        self.ctx.register_table(datafusion::common::TableReference::bare(self.catalog.dataset.as_str()), df.into_view())?;
+        self.ctx.register_table(
+            datafusion::common::TableReference::bare(self.catalog.dataset.as_str()),
+            df.into_view(),
+        )?;
         // DatasetColumns(name, position, is_focus): one row per source column, in file order.
         let schema = Arc::new(Schema::new(vec![
             Field::new("name", DataType::Utf8, false),
             Field::new("position", DataType::Int64, false),
             Field::new("is_focus", DataType::Boolean, false),
         ]));
-        let names: ArrayRef = Arc::new(self.columns.iter().map(|c| Some(c.name.as_str())).collect::<StringArray>());
-        let positions: ArrayRef = Arc::new((1..=self.columns.len() as i64).collect::<datafusion::arrow::array::Int64Array>());
+        let names: ArrayRef = Arc::new(
+            self.columns
+                .iter()
+                .map(|c| Some(c.name.as_str()))
+                .collect::<StringArray>(),
+        );
+        let positions: ArrayRef = Arc::new(
+            (1..=self.columns.len() as i64).collect::<datafusion::arrow::array::Int64Array>(),
+        );
         let focus: ArrayRef = Arc::new(
-            self.columns.iter().map(|c| Some(self.catalog.column(&c.name).is_some())).collect::<datafusion::arrow::array::BooleanArray>(),
+            self.columns
+                .iter()
+                .map(|c| Some(self.catalog.column(&c.name).is_some()))
+                .collect::<datafusion::arrow::array::BooleanArray>(),
         );
         let batch = RecordBatch::try_new(schema.clone(), vec![names, positions, focus])?;
         let table = MemTable::try_new(schema, vec![vec![batch]])?;
-        self.ctx.register_table(datafusion::common::TableReference::bare(COLUMNS_TABLE), Arc::new(table))?;
+        self.ctx.register_table(
+            datafusion::common::TableReference::bare(COLUMNS_TABLE),
+            Arc::new(table),
+        )?;
         Ok(())
     }
 
@@ -267,7 +382,12 @@ impl Dataset {
     /// Run a query returning offending rows: count them all, keep the first `keep` as text.
     pub async fn count_and_sample(&self, sql: &str, keep: usize) -> DfResult<(u64, Sample)> {
         let df = self.plan(sql).await?;
-        let columns: Vec<String> = df.schema().fields().iter().map(|f| f.name().clone()).collect();
+        let columns: Vec<String> = df
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
         let mut stream = df.execute_stream().await?;
         let mut count = 0u64;
         let mut rows = Vec::new();
@@ -297,8 +417,11 @@ pub struct Sample {
 /// Up to `limit` rows of a batch rendered as text (None for NULL).
 pub fn format_rows(batch: &RecordBatch, limit: usize) -> DfResult<Vec<Vec<Option<String>>>> {
     let options = FormatOptions::default().with_display_error(true);
-    let formatters: Vec<ArrayFormatter> =
-        batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options)).collect::<Result<_, _>>()?;
+    let formatters: Vec<ArrayFormatter> = batch
+        .columns()
+        .iter()
+        .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+        .collect::<Result<_, _>>()?;
     let n = batch.num_rows().min(limit);
     Ok((0..n)
         .map(|r| {
@@ -306,7 +429,13 @@ pub fn format_rows(batch: &RecordBatch, limit: usize) -> DfResult<Vec<Vec<Option
                 .columns()
                 .iter()
                 .zip(&formatters)
-                .map(|(col, f)| if col.is_null(r) { None } else { Some(f.value(r).to_string()) })
+                .map(|(col, f)| {
+                    if col.is_null(r) {
+                        None
+                    } else {
+                        Some(f.value(r).to_string())
+                    }
+                })
                 .collect()
         })
         .collect())

@@ -20,7 +20,10 @@ fn is_numeric(t: &DataType) -> bool {
 }
 
 fn is_temporal(t: &DataType) -> bool {
-    matches!(t, DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64)
+    matches!(
+        t,
+        DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64
+    )
 }
 
 fn is_nested(t: &DataType) -> bool {
@@ -30,7 +33,9 @@ fn is_nested(t: &DataType) -> bool {
 fn utc_timestamp(t: &DataType) -> bool {
     match t {
         DataType::Timestamp(_, None) => true,
-        DataType::Timestamp(_, Some(tz)) => matches!(tz.as_ref(), "UTC" | "utc" | "+00:00" | "Z" | "Etc/UTC"),
+        DataType::Timestamp(_, Some(tz)) => {
+            matches!(tz.as_ref(), "UTC" | "utc" | "+00:00" | "Z" | "Etc/UTC")
+        }
         _ => false,
     }
 }
@@ -53,7 +58,13 @@ pub const QUERY_DECIMAL: &str = "DECIMAL(38, 12)";
 /// With `csv_null_word`, a text cell that is exactly the word NULL (any case) is NULL: CSV has no
 /// null of its own and exporters (and the FOCUS spec's own examples) write one so. Placeholders
 /// such as "N/A" stay text, for NullHandling-A-002-M to report.
-pub fn view_sql(columns: &[SourceColumn], catalog: &Catalog, csv_null_word: bool, kind: ViewKind, source: &str) -> String {
+pub fn view_sql(
+    columns: &[SourceColumn],
+    catalog: &Catalog,
+    csv_null_word: bool,
+    kind: ViewKind,
+    source: &str,
+) -> String {
     let mut items = Vec::new();
     for c in columns {
         let name = quote_ident(&c.name);
@@ -73,18 +84,28 @@ pub fn view_sql(columns: &[SourceColumn], catalog: &Catalog, csv_null_word: bool
             (FocusType::Decimal, true, ViewKind::Query) => {
                 format!("COALESCE(TRY_CAST({q} AS {QUERY_DECIMAL}), TRY_CAST(TRY_CAST({q} AS DOUBLE) AS {QUERY_DECIMAL}))")
             }
-            (FocusType::Decimal, false, ViewKind::Query) if is_numeric(&c.data_type) => format!("TRY_CAST({q} AS {QUERY_DECIMAL})"),
-            (FocusType::Decimal, false, ViewKind::Query) => format!("CAST(NULL AS {QUERY_DECIMAL})"),
+            (FocusType::Decimal, false, ViewKind::Query) if is_numeric(&c.data_type) => {
+                format!("TRY_CAST({q} AS {QUERY_DECIMAL})")
+            }
+            (FocusType::Decimal, false, ViewKind::Query) => {
+                format!("CAST(NULL AS {QUERY_DECIMAL})")
+            }
             (ty, text, _) => match (ty, text) {
-            (FocusType::Decimal, true) => format!("TRY_CAST({q} AS DOUBLE)"),
-            (FocusType::Decimal, false) if is_numeric(&c.data_type) => format!("CAST({q} AS DOUBLE)"),
-            (FocusType::Decimal, false) => "CAST(NULL AS DOUBLE)".to_string(),
-            (FocusType::DateTime, true) => format!("TRY_CAST({q} AS TIMESTAMP)"),
-            (FocusType::DateTime, false) if is_temporal(&c.data_type) => format!("CAST({q} AS TIMESTAMP)"),
-            (FocusType::DateTime, false) => "CAST(NULL AS TIMESTAMP)".to_string(),
-            (FocusType::String | FocusType::Json, true) => format!("CAST({q} AS VARCHAR)"),
-            (FocusType::String | FocusType::Json, false) if is_nested(&c.data_type) => "CAST(NULL AS VARCHAR)".to_string(),
-            (FocusType::String | FocusType::Json, false) => format!("CAST({q} AS VARCHAR)"),
+                (FocusType::Decimal, true) => format!("TRY_CAST({q} AS DOUBLE)"),
+                (FocusType::Decimal, false) if is_numeric(&c.data_type) => {
+                    format!("CAST({q} AS DOUBLE)")
+                }
+                (FocusType::Decimal, false) => "CAST(NULL AS DOUBLE)".to_string(),
+                (FocusType::DateTime, true) => format!("TRY_CAST({q} AS TIMESTAMP)"),
+                (FocusType::DateTime, false) if is_temporal(&c.data_type) => {
+                    format!("CAST({q} AS TIMESTAMP)")
+                }
+                (FocusType::DateTime, false) => "CAST(NULL AS TIMESTAMP)".to_string(),
+                (FocusType::String | FocusType::Json, true) => format!("CAST({q} AS VARCHAR)"),
+                (FocusType::String | FocusType::Json, false) if is_nested(&c.data_type) => {
+                    "CAST(NULL AS VARCHAR)".to_string()
+                }
+                (FocusType::String | FocusType::Json, false) => format!("CAST({q} AS VARCHAR)"),
             },
         };
         let raw_expr = if text {

@@ -40,14 +40,23 @@ pub struct Baseline {
 
 impl Baseline {
     pub fn new(datasets: BTreeMap<String, DatasetState>) -> Baseline {
-        Baseline { format: FORMAT.into(), datasets }
+        Baseline {
+            format: FORMAT.into(),
+            datasets,
+        }
     }
 
     pub fn read(path: &Path) -> Result<Baseline> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the baseline", path.display()))?;
-        let b: Baseline = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read the baseline", path.display()))?;
+        let b: Baseline = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
         if b.format != FORMAT {
-            anyhow::bail!("{}: not a baseline of this tool (format `{}`, expected `{FORMAT}`)", path.display(), b.format);
+            anyhow::bail!(
+                "{}: not a baseline of this tool (format `{}`, expected `{FORMAT}`)",
+                path.display(),
+                b.format
+            );
         }
         Ok(b)
     }
@@ -78,7 +87,13 @@ impl Baseline {
                 let m = d.rules.len();
                 for (j, (id, r)) in d.rules.iter().enumerate() {
                     let comma = if j + 1 < m { "," } else { "" };
-                    writeln!(w, "        {}: {{\"status\": {}, \"violations\": {}}}{comma}", s(id), s(r.status.as_str()), r.violations)?;
+                    writeln!(
+                        w,
+                        "        {}: {{\"status\": {}, \"violations\": {}}}{comma}",
+                        s(id),
+                        s(r.status.as_str()),
+                        r.violations
+                    )?;
                 }
                 writeln!(w, "      }}")?;
             }
@@ -96,11 +111,37 @@ mod tests {
     #[test]
     fn the_text_form_reads_back_and_is_stable() {
         let mut rules = BTreeMap::new();
-        rules.insert("B-1".to_string(), RuleState { status: Status::Fail, violations: 3 });
-        rules.insert("A-1".to_string(), RuleState { status: Status::Pass, violations: 0 });
+        rules.insert(
+            "B-1".to_string(),
+            RuleState {
+                status: Status::Fail,
+                violations: 3,
+            },
+        );
+        rules.insert(
+            "A-1".to_string(),
+            RuleState {
+                status: Status::Pass,
+                violations: 0,
+            },
+        );
         let mut datasets = BTreeMap::new();
-        datasets.insert("z".to_string(), DatasetState { readable: false, ..Default::default() });
-        datasets.insert("a \"q\"".to_string(), DatasetState { readable: true, rows: Some(37), conformant: Some(false), rules });
+        datasets.insert(
+            "z".to_string(),
+            DatasetState {
+                readable: false,
+                ..Default::default()
+            },
+        );
+        datasets.insert(
+            "a \"q\"".to_string(),
+            DatasetState {
+                readable: true,
+                rows: Some(37),
+                conformant: Some(false),
+                rules,
+            },
+        );
         let b = Baseline::new(datasets);
         let mut text = Vec::new();
         b.write(&mut text).unwrap();
@@ -109,7 +150,10 @@ mod tests {
         assert_eq!(back, b);
         let a = text.find("\"A-1\"").unwrap();
         assert!(a < text.find("\"B-1\"").unwrap(), "sorted:\n{text}");
-        assert!(text.contains("        \"B-1\": {\"status\": \"fail\", \"violations\": 3}\n"), "{text}");
+        assert!(
+            text.contains("        \"B-1\": {\"status\": \"fail\", \"violations\": 3}\n"),
+            "{text}"
+        );
         let mut again = Vec::new();
         back.write(&mut again).unwrap();
         assert_eq!(String::from_utf8(again).unwrap(), text);

@@ -85,19 +85,39 @@ fn classify(before: RuleState, after: RuleState) -> Option<ChangeKind> {
 /// Every difference between `before` and `after`, sorted by kind, dataset and rule. `links`
 /// gives each requirement's composite children and dependencies: a change to a requirement
 /// whose linked requirement changed on the same dataset is marked as following from it.
-pub fn compare(before: &Baseline, after: &Baseline, links: &BTreeMap<String, Vec<String>>) -> Vec<Change> {
+pub fn compare(
+    before: &Baseline,
+    after: &Baseline,
+    links: &BTreeMap<String, Vec<String>>,
+) -> Vec<Change> {
     let mut out = Vec::new();
-    let names: std::collections::BTreeSet<&String> = before.datasets.keys().chain(after.datasets.keys()).collect();
+    let names: std::collections::BTreeSet<&String> = before
+        .datasets
+        .keys()
+        .chain(after.datasets.keys())
+        .collect();
     for name in names {
         let (b, a) = (before.datasets.get(name), after.datasets.get(name));
-        let whole = |kind| Change { kind, dataset: name.clone(), rule: None, before: show_dataset(b), after: show_dataset(a), via: None };
+        let whole = |kind| Change {
+            kind,
+            dataset: name.clone(),
+            rule: None,
+            before: show_dataset(b),
+            after: show_dataset(a),
+            via: None,
+        };
         match (b, a) {
             (None, Some(_)) => out.push(whole(ChangeKind::DatasetAdded)),
             (Some(_), None) => out.push(whole(ChangeKind::DatasetRemoved)),
-            (Some(b), Some(a)) if b.readable && !a.readable => out.push(whole(ChangeKind::Regression)),
-            (Some(b), Some(a)) if !b.readable && a.readable => out.push(whole(ChangeKind::Improvement)),
+            (Some(b), Some(a)) if b.readable && !a.readable => {
+                out.push(whole(ChangeKind::Regression))
+            }
+            (Some(b), Some(a)) if !b.readable && a.readable => {
+                out.push(whole(ChangeKind::Improvement))
+            }
             (Some(b), Some(a)) if b.readable && a.readable => {
-                let ids: std::collections::BTreeSet<&String> = b.rules.keys().chain(a.rules.keys()).collect();
+                let ids: std::collections::BTreeSet<&String> =
+                    b.rules.keys().chain(a.rules.keys()).collect();
                 for id in ids {
                     let (rb, ra) = (b.rules.get(id), a.rules.get(id));
                     let kind = match (rb, ra) {
@@ -107,24 +127,43 @@ pub fn compare(before: &Baseline, after: &Baseline, links: &BTreeMap<String, Vec
                         (None, None) => None,
                     };
                     if let Some(kind) = kind {
-                        out.push(Change { kind, dataset: name.clone(), rule: Some(id.clone()), before: show(rb), after: show(ra), via: None });
+                        out.push(Change {
+                            kind,
+                            dataset: name.clone(),
+                            rule: Some(id.clone()),
+                            before: show(rb),
+                            after: show(ra),
+                            via: None,
+                        });
                     }
                 }
             }
             _ => {}
         }
     }
-    let changed: std::collections::BTreeSet<(String, String)> =
-        out.iter().filter_map(|c| Some((c.dataset.clone(), c.rule.clone()?))).collect();
+    let changed: std::collections::BTreeSet<(String, String)> = out
+        .iter()
+        .filter_map(|c| Some((c.dataset.clone(), c.rule.clone()?)))
+        .collect();
     for c in &mut out {
         let Some(rule) = &c.rule else { continue };
         c.via = links
             .get(rule)
-            .and_then(|ls| ls.iter().find(|l| changed.contains(&(c.dataset.clone(), (*l).clone()))))
+            .and_then(|ls| {
+                ls.iter()
+                    .find(|l| changed.contains(&(c.dataset.clone(), (*l).clone())))
+            })
             .cloned();
     }
     // Root causes first within each kind, then what follows from them.
-    out.sort_by(|x, y| (x.kind, x.via.is_some(), &x.dataset, &x.rule).cmp(&(y.kind, y.via.is_some(), &y.dataset, &y.rule)));
+    out.sort_by(|x, y| {
+        (x.kind, x.via.is_some(), &x.dataset, &x.rule).cmp(&(
+            y.kind,
+            y.via.is_some(),
+            &y.dataset,
+            &y.rule,
+        ))
+    });
     out
 }
 
@@ -137,7 +176,12 @@ mod tests {
     }
 
     fn ds(rules: &[(&str, RuleState)]) -> DatasetState {
-        DatasetState { readable: true, rows: Some(1), conformant: Some(true), rules: rules.iter().map(|(k, v)| (k.to_string(), *v)).collect() }
+        DatasetState {
+            readable: true,
+            rows: Some(1),
+            conformant: Some(true),
+            rules: rules.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        }
     }
 
     #[test]
@@ -157,7 +201,13 @@ mod tests {
                 ]),
             ),
             ("lost".to_string(), ds(&[])),
-            ("back".to_string(), DatasetState { readable: false, ..Default::default() }),
+            (
+                "back".to_string(),
+                DatasetState {
+                    readable: false,
+                    ..Default::default()
+                },
+            ),
             ("old".to_string(), ds(&[])),
         ]));
         let after = Baseline::new(BTreeMap::from([
@@ -173,11 +223,21 @@ mod tests {
                     ("new", st(Pass, 0)),
                 ]),
             ),
-            ("lost".to_string(), DatasetState { readable: false, ..Default::default() }),
+            (
+                "lost".to_string(),
+                DatasetState {
+                    readable: false,
+                    ..Default::default()
+                },
+            ),
             ("back".to_string(), ds(&[])),
             ("fresh".to_string(), ds(&[])),
         ]));
-        let got: Vec<(ChangeKind, String, Option<String>)> = compare(&before, &after, &BTreeMap::new()).into_iter().map(|c| (c.kind, c.dataset, c.rule)).collect();
+        let got: Vec<(ChangeKind, String, Option<String>)> =
+            compare(&before, &after, &BTreeMap::new())
+                .into_iter()
+                .map(|c| (c.kind, c.dataset, c.rule))
+                .collect();
         let r = |k, d: &str, id: Option<&str>| (k, d.to_string(), id.map(str::to_string));
         assert_eq!(
             got,
@@ -200,11 +260,35 @@ mod tests {
     #[test]
     fn a_composite_change_follows_from_its_changed_child() {
         use Status::*;
-        let before = Baseline::new(BTreeMap::from([("d".to_string(), ds(&[("parent", st(Pass, 0)), ("child", st(Pass, 0)), ("other", st(Pass, 0))]))]));
-        let after = Baseline::new(BTreeMap::from([("d".to_string(), ds(&[("parent", st(Fail, 1)), ("child", st(Fail, 4)), ("other", st(Fail, 1))]))]));
+        let before = Baseline::new(BTreeMap::from([(
+            "d".to_string(),
+            ds(&[
+                ("parent", st(Pass, 0)),
+                ("child", st(Pass, 0)),
+                ("other", st(Pass, 0)),
+            ]),
+        )]));
+        let after = Baseline::new(BTreeMap::from([(
+            "d".to_string(),
+            ds(&[
+                ("parent", st(Fail, 1)),
+                ("child", st(Fail, 4)),
+                ("other", st(Fail, 1)),
+            ]),
+        )]));
         let links = BTreeMap::from([("parent".to_string(), vec!["child".to_string()])]);
-        let got: Vec<(Option<String>, Option<String>)> = compare(&before, &after, &links).into_iter().map(|c| (c.rule, c.via)).collect();
+        let got: Vec<(Option<String>, Option<String>)> = compare(&before, &after, &links)
+            .into_iter()
+            .map(|c| (c.rule, c.via))
+            .collect();
         let s = |x: &str| Some(x.to_string());
-        assert_eq!(got, vec![(s("child"), None), (s("other"), None), (s("parent"), s("child"))]);
+        assert_eq!(
+            got,
+            vec![
+                (s("child"), None),
+                (s("other"), None),
+                (s("parent"), s("child"))
+            ]
+        );
     }
 }

@@ -89,29 +89,65 @@ pub struct Corpus {
 impl Corpus {
     /// Load `corpus.yaml` from a directory, or a manifest file given directly.
     pub fn load(path: &Path) -> Result<Corpus> {
-        let manifest_path = if path.is_dir() { path.join(MANIFEST_FILE) } else { path.to_path_buf() };
-        let text = std::fs::read_to_string(&manifest_path).with_context(|| format!("{}: cannot read the corpus manifest", manifest_path.display()))?;
+        let manifest_path = if path.is_dir() {
+            path.join(MANIFEST_FILE)
+        } else {
+            path.to_path_buf()
+        };
+        let text = std::fs::read_to_string(&manifest_path).with_context(|| {
+            format!(
+                "{}: cannot read the corpus manifest",
+                manifest_path.display()
+            )
+        })?;
         let manifest: Manifest = serde_yaml::from_str(&text).map_err(|e| {
-            let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
+            let at = e
+                .location()
+                .map(|l| format!(":{}:{}", l.line(), l.column()))
+                .unwrap_or_default();
             anyhow::anyhow!("{}{at}: {e}", manifest_path.display())
         })?;
         let mut seen = std::collections::HashSet::new();
         for d in &manifest.datasets {
-            if d.name.trim().is_empty() || !d.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-                bail!("{}: dataset name `{}`: use letters, digits, - _ and .", manifest_path.display(), d.name);
+            if d.name.trim().is_empty()
+                || !d
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            {
+                bail!(
+                    "{}: dataset name `{}`: use letters, digits, - _ and .",
+                    manifest_path.display(),
+                    d.name
+                );
             }
             if !seen.insert(d.name.clone()) {
-                bail!("{}: dataset `{}` is listed twice", manifest_path.display(), d.name);
+                bail!(
+                    "{}: dataset `{}` is listed twice",
+                    manifest_path.display(),
+                    d.name
+                );
             }
             if d.paths.list().is_empty() {
-                bail!("{}: dataset `{}` has no paths", manifest_path.display(), d.name);
+                bail!(
+                    "{}: dataset `{}` has no paths",
+                    manifest_path.display(),
+                    d.name
+                );
             }
         }
         if manifest.datasets.is_empty() {
             bail!("{}: no datasets listed", manifest_path.display());
         }
-        let dir = manifest_path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok(Corpus { manifest_path, dir, manifest })
+        let dir = manifest_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        Ok(Corpus {
+            manifest_path,
+            dir,
+            manifest,
+        })
     }
 
     /// A dataset's paths, relative ones taken from the manifest's directory.
@@ -119,7 +155,13 @@ impl Corpus {
         d.paths
             .list()
             .iter()
-            .map(|p| if Path::new(p).is_absolute() { p.clone() } else { self.dir.join(p).display().to_string() })
+            .map(|p| {
+                if Path::new(p).is_absolute() {
+                    p.clone()
+                } else {
+                    self.dir.join(p).display().to_string()
+                }
+            })
             .collect()
     }
 
@@ -139,10 +181,18 @@ mod tests {
     #[test]
     fn manifest_errors_name_the_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(MANIFEST_FILE), "datasets:\n  - name: a\n    paths: a.csv\n    conformant: yes-ish\n").unwrap();
+        std::fs::write(
+            dir.path().join(MANIFEST_FILE),
+            "datasets:\n  - name: a\n    paths: a.csv\n    conformant: yes-ish\n",
+        )
+        .unwrap();
         let e = Corpus::load(dir.path()).unwrap_err().to_string();
         assert!(e.contains("corpus.yaml:4:"), "{e}");
-        std::fs::write(dir.path().join(MANIFEST_FILE), "datasets:\n  - name: a\n    paths: a.csv\n    conformant: true\n    colour: red\n").unwrap();
+        std::fs::write(
+            dir.path().join(MANIFEST_FILE),
+            "datasets:\n  - name: a\n    paths: a.csv\n    conformant: true\n    colour: red\n",
+        )
+        .unwrap();
         let e = Corpus::load(dir.path()).unwrap_err().to_string();
         assert!(e.contains("unknown field `colour`"), "{e}");
         std::fs::write(
@@ -150,7 +200,10 @@ mod tests {
             "datasets:\n  - {name: a, paths: a.csv, conformant: true}\n  - {name: a, paths: [b.csv], conformant: false}\n",
         )
         .unwrap();
-        assert!(Corpus::load(dir.path()).unwrap_err().to_string().contains("listed twice"));
+        assert!(Corpus::load(dir.path())
+            .unwrap_err()
+            .to_string()
+            .contains("listed twice"));
     }
 
     #[test]
@@ -163,8 +216,17 @@ mod tests {
         .unwrap();
         let c = Corpus::load(dir.path()).unwrap();
         let b = &c.manifest.datasets[1];
-        assert_eq!(c.resolve_paths(b), vec![dir.path().join("b1.csv").display().to_string(), "/abs/b2.csv".to_string()]);
-        assert_eq!(b.applicability.as_arg(), "TAGGING_SUPPORTED,REGION_SUPPORTED");
+        assert_eq!(
+            c.resolve_paths(b),
+            vec![
+                dir.path().join("b1.csv").display().to_string(),
+                "/abs/b2.csv".to_string()
+            ]
+        );
+        assert_eq!(
+            b.applicability.as_arg(),
+            "TAGGING_SUPPORTED,REGION_SUPPORTED"
+        );
         assert_eq!(c.manifest.datasets[0].applicability.as_arg(), "all");
         assert_eq!(b.focus_version, "1.2");
     }

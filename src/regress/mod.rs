@@ -46,12 +46,15 @@ pub struct DatasetRun {
 
 impl DatasetRun {
     pub fn rows_per_second(&self) -> Option<f64> {
-        self.rows.filter(|_| self.seconds > 0.0).map(|r| r as f64 / self.seconds)
+        self.rows
+            .filter(|_| self.seconds > 0.0)
+            .map(|r| r as f64 / self.seconds)
     }
 
     /// The verdict differs from what the manifest expects.
     pub fn unexpected(&self) -> bool {
-        self.conformant.is_some_and(|c| c != self.expected_conformant)
+        self.conformant
+            .is_some_and(|c| c != self.expected_conformant)
     }
 }
 
@@ -71,11 +74,35 @@ pub struct RegressReport {
 }
 
 impl RegressReport {
-    pub fn new(corpus: String, baseline: String, baseline_updated: bool, datasets: Vec<DatasetRun>, changes: Vec<Change>) -> Self {
-        let count = |k, derived: bool| changes.iter().filter(|c| c.kind == k && c.via.is_some() == derived).count();
-        let (regressions, derived_regressions) = (count(ChangeKind::Regression, false), count(ChangeKind::Regression, true));
-        let improvements = count(ChangeKind::Improvement, false) + count(ChangeKind::Improvement, true);
-        RegressReport { corpus, baseline, baseline_updated, datasets, changes, regressions, derived_regressions, improvements }
+    pub fn new(
+        corpus: String,
+        baseline: String,
+        baseline_updated: bool,
+        datasets: Vec<DatasetRun>,
+        changes: Vec<Change>,
+    ) -> Self {
+        let count = |k, derived: bool| {
+            changes
+                .iter()
+                .filter(|c| c.kind == k && c.via.is_some() == derived)
+                .count()
+        };
+        let (regressions, derived_regressions) = (
+            count(ChangeKind::Regression, false),
+            count(ChangeKind::Regression, true),
+        );
+        let improvements =
+            count(ChangeKind::Improvement, false) + count(ChangeKind::Improvement, true);
+        RegressReport {
+            corpus,
+            baseline,
+            baseline_updated,
+            datasets,
+            changes,
+            regressions,
+            derived_regressions,
+            improvements,
+        }
     }
 }
 
@@ -105,10 +132,19 @@ pub fn links(sets: &BTreeMap<String, RuleSet>) -> BTreeMap<String, Vec<String>> 
 
 /// The current results as a baseline.
 pub fn current_state(runs: &[DatasetRun]) -> Baseline {
-    Baseline::new(runs.iter().map(|r| (r.name.clone(), r.state.clone())).collect())
+    Baseline::new(
+        runs.iter()
+            .map(|r| (r.name.clone(), r.state.clone()))
+            .collect(),
+    )
 }
 
-async fn run_one(corpus: &Corpus, spec: &DatasetSpec, sets: &BTreeMap<String, RuleSet>, engine: &EngineOptions) -> DatasetRun {
+async fn run_one(
+    corpus: &Corpus,
+    spec: &DatasetSpec,
+    sets: &BTreeMap<String, RuleSet>,
+    engine: &EngineOptions,
+) -> DatasetRun {
     let started = Instant::now();
     let mut run = DatasetRun {
         name: spec.name.clone(),
@@ -125,19 +161,34 @@ async fn run_one(corpus: &Corpus, spec: &DatasetSpec, sets: &BTreeMap<String, Ru
         state: DatasetState::default(),
     };
     let result: Result<(), String> = async {
-        let set = sets.get(&spec.focus_version).ok_or_else(|| format!("no rules for FOCUS {}", spec.focus_version))?;
+        let set = sets
+            .get(&spec.focus_version)
+            .ok_or_else(|| format!("no rules for FOCUS {}", spec.focus_version))?;
         let mut applicability = Applicability::parse(&spec.applicability.as_arg())?;
         if let Some(decl) = &spec.declaration {
-            let d = crate::declaration::Declaration::load(&corpus.resolve_file(decl)).map_err(|e| e.to_string())?;
+            let d = crate::declaration::Declaration::load(&corpus.resolve_file(decl))
+                .map_err(|e| e.to_string())?;
             applicability = d.applicability(&applicability);
         }
         let input = input::resolve(&corpus.resolve_paths(spec)).map_err(|e| e.to_string())?;
         run.format = Some(input.format.as_str().to_string());
-        let ds = Dataset::open(&input, &set.catalog, engine).await.map_err(|e| e.to_string())?;
-        let opts = RunOptions { applicability: applicability.clone(), sample_rows: 0, concurrency: 2 };
-        let result = runner::run(set, &ds, &opts).await.map_err(|e| e.to_string())?;
+        let ds = Dataset::open(&input, &set.catalog, engine)
+            .await
+            .map_err(|e| e.to_string())?;
+        let opts = RunOptions {
+            applicability: applicability.clone(),
+            sample_rows: 0,
+            concurrency: 2,
+        };
+        let result = runner::run(set, &ds, &opts)
+            .await
+            .map_err(|e| e.to_string())?;
         let info = DatasetInfo {
-            paths: input.files.iter().map(|p| p.display().to_string()).collect(),
+            paths: input
+                .files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
             format: input.format.as_str().to_string(),
             rows: result.rows,
             columns: ds.columns.len(),
@@ -150,50 +201,74 @@ async fn run_one(corpus: &Corpus, spec: &DatasetSpec, sets: &BTreeMap<String, Ru
             readable: true,
             rows: Some(result.rows),
             conformant: Some(report.summary.conformant),
-            rules: report.rules.iter().map(|r| (r.id.clone(), RuleState { status: r.status, violations: r.violations })).collect(),
+            rules: report
+                .rules
+                .iter()
+                .map(|r| {
+                    (
+                        r.id.clone(),
+                        RuleState {
+                            status: r.status,
+                            violations: r.violations,
+                        },
+                    )
+                })
+                .collect(),
         };
         Ok(())
     }
     .await;
     if let Err(e) = result {
         run.error = Some(e);
-        run.state = DatasetState { readable: false, ..Default::default() };
+        run.state = DatasetState {
+            readable: false,
+            ..Default::default()
+        };
     }
     run.seconds = started.elapsed().as_secs_f64();
     run
 }
 
 /// Validate every dataset of the corpus, `jobs` at a time; results in manifest order.
-pub async fn run_corpus(corpus: &Corpus, sets: &BTreeMap<String, RuleSet>, opts: &RegressOptions) -> Vec<DatasetRun> {
+pub async fn run_corpus(
+    corpus: &Corpus,
+    sets: &BTreeMap<String, RuleSet>,
+    opts: &RegressOptions,
+) -> Vec<DatasetRun> {
     let jobs = opts.jobs.max(1).min(corpus.manifest.datasets.len().max(1));
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
     let engine = EngineOptions {
         memory_limit: (opts.memory_limit / jobs).max(64 << 20),
         target_partitions: opts.threads.unwrap_or((cores / jobs).max(1)),
     };
     let bar = if opts.progress {
         let pb = indicatif::ProgressBar::new(corpus.manifest.datasets.len() as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} datasets  {elapsed}  {msg}") {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} datasets  {elapsed}  {msg}",
+        ) {
             pb.set_style(style);
         }
         pb
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let mut runs: Vec<(usize, DatasetRun)> = futures::stream::iter(corpus.manifest.datasets.iter().enumerate())
-        .map(|(i, spec)| {
-            let engine = engine.clone();
-            let bar = bar.clone();
-            async move {
-                let run = run_one(corpus, spec, sets, &engine).await;
-                bar.inc(1);
-                bar.set_message(spec.name.clone());
-                (i, run)
-            }
-        })
-        .buffer_unordered(jobs)
-        .collect()
-        .await;
+    let mut runs: Vec<(usize, DatasetRun)> =
+        futures::stream::iter(corpus.manifest.datasets.iter().enumerate())
+            .map(|(i, spec)| {
+                let engine = engine.clone();
+                let bar = bar.clone();
+                async move {
+                    let run = run_one(corpus, spec, sets, &engine).await;
+                    bar.inc(1);
+                    bar.set_message(spec.name.clone());
+                    (i, run)
+                }
+            })
+            .buffer_unordered(jobs)
+            .collect()
+            .await;
     bar.finish_and_clear();
     runs.sort_by_key(|(i, _)| *i);
     runs.into_iter().map(|(_, r)| r).collect()

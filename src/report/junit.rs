@@ -50,7 +50,12 @@ pub fn render(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<
         )?;
         for r in rules {
             let name = format!("{} {}", r.id, r.keyword);
-            write!(out, r#"    <testcase classname="{}" name="{}""#, escape(entity), escape(&name))?;
+            write!(
+                out,
+                r#"    <testcase classname="{}" name="{}""#,
+                escape(entity),
+                escape(&name)
+            )?;
             let reason = r.reason.clone().unwrap_or_default();
             match r.status {
                 Status::Pass => writeln!(out, "/>")?,
@@ -72,7 +77,12 @@ pub fn render(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<
                 }
                 Status::Skip | Status::NeedsEvidence => {
                     writeln!(out, ">")?;
-                    writeln!(out, r#"      <skipped message="{}: {}"/>"#, r.status, escape(&reason))?;
+                    writeln!(
+                        out,
+                        r#"      <skipped message="{}: {}"/>"#,
+                        r.status,
+                        escape(&reason)
+                    )?;
                     writeln!(out, "    </testcase>")?;
                 }
             }

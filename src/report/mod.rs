@@ -28,7 +28,9 @@ impl FromStr for ReportFormat {
             "table" => Ok(ReportFormat::Table),
             "json" => Ok(ReportFormat::Json),
             "junit" => Ok(ReportFormat::Junit),
-            other => Err(format!("unknown format `{other}` (expected table, json or junit)")),
+            other => Err(format!(
+                "unknown format `{other}` (expected table, json or junit)"
+            )),
         }
     }
 }
@@ -126,17 +128,30 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn build(set: &RuleSet, outcomes: &BTreeMap<String, Outcome>, dataset: DatasetInfo, applicability: String) -> Report {
+    pub fn build(
+        set: &RuleSet,
+        outcomes: &BTreeMap<String, Outcome>,
+        dataset: DatasetInfo,
+        applicability: String,
+    ) -> Report {
         let mut totals = Counts::default();
         let mut by_keyword: BTreeMap<String, Counts> = BTreeMap::new();
         let mut by_entity: BTreeMap<String, Counts> = BTreeMap::new();
         let mut rules = Vec::new();
         let mut mandatory_failures = 0;
         for rule in &set.rules {
-            let Some(o) = outcomes.get(&rule.id) else { continue };
+            let Some(o) = outcomes.get(&rule.id) else {
+                continue;
+            };
             totals.add(o.status);
-            by_keyword.entry(rule.keyword.as_str().to_string()).or_default().add(o.status);
-            by_entity.entry(rule.entity.clone()).or_default().add(o.status);
+            by_keyword
+                .entry(rule.keyword.as_str().to_string())
+                .or_default()
+                .add(o.status);
+            by_entity
+                .entry(rule.entity.clone())
+                .or_default()
+                .add(o.status);
             if o.status == Status::Fail && rule.keyword.is_mandatory() {
                 mandatory_failures += 1;
             }
@@ -159,13 +174,24 @@ impl Report {
             focus_version: set.version.clone(),
             dataset,
             applicability,
-            summary: Summary { conformant: mandatory_failures == 0, mandatory_failures, totals, by_keyword, by_entity },
+            summary: Summary {
+                conformant: mandatory_failures == 0,
+                mandatory_failures,
+                totals,
+                by_keyword,
+                by_entity,
+            },
             rules,
             certification: None,
         }
     }
 
-    pub fn render(&self, format: ReportFormat, out: &mut dyn std::io::Write, color: bool) -> std::io::Result<()> {
+    pub fn render(
+        &self,
+        format: ReportFormat,
+        out: &mut dyn std::io::Write,
+        color: bool,
+    ) -> std::io::Result<()> {
         match format {
             ReportFormat::Table => table::render(self, out, color),
             ReportFormat::Json => json::render(self, out),

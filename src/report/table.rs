@@ -16,7 +16,9 @@ const STATUS_HEADERS: [(&str, Status); 5] = [
 
 fn new_table(color: bool) -> Table {
     let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(120);
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(120);
     if !color {
         t.force_no_tty();
     } else {
@@ -58,7 +60,11 @@ pub fn render(report: &Report, out: &mut dyn std::io::Write, color: bool) -> std
         report.dataset.rows,
         report.dataset.columns
     )?;
-    writeln!(out, "applicability criteria declared: {}", report.applicability)?;
+    writeln!(
+        out,
+        "applicability criteria declared: {}",
+        report.applicability
+    )?;
     writeln!(out)?;
 
     let mut t = new_table(color);
@@ -84,14 +90,22 @@ pub fn render(report: &Report, out: &mut dyn std::io::Write, color: bool) -> std
     }
     writeln!(out, "{t}")?;
 
-    let problems: Vec<_> = report.rules.iter().filter(|r| matches!(r.status, Status::Fail | Status::Error)).collect();
+    let problems: Vec<_> = report
+        .rules
+        .iter()
+        .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+        .collect();
     if !problems.is_empty() {
         writeln!(out)?;
         writeln!(out, "Failing requirements ({}):", problems.len())?;
     }
     for r in problems {
         writeln!(out)?;
-        let label = if r.status == Status::Fail { format!("FAIL {} violation(s)", r.violations) } else { "ERROR".into() };
+        let label = if r.status == Status::Fail {
+            format!("FAIL {} violation(s)", r.violations)
+        } else {
+            "ERROR".into()
+        };
         writeln!(out, "{} [{}] {}  ({})", r.id, r.keyword, label, r.entity)?;
         writeln!(out, "  {}", r.requirement)?;
         if let Some(reason) = &r.reason {
@@ -103,13 +117,23 @@ pub fn render(report: &Report, out: &mut dyn std::io::Write, color: bool) -> std
                 t.load_preset(presets::ASCII_BORDERS_ONLY_CONDENSED);
                 t.set_header(sample.columns.iter().map(Cell::new));
                 for row in &sample.rows {
-                    t.add_row(row.iter().map(|v| Cell::new(v.as_deref().map(|s| truncate(s, 60)).unwrap_or_else(|| "NULL".into()))));
+                    t.add_row(row.iter().map(|v| {
+                        Cell::new(
+                            v.as_deref()
+                                .map(|s| truncate(s, 60))
+                                .unwrap_or_else(|| "NULL".into()),
+                        )
+                    }));
                 }
                 for line in t.to_string().lines() {
                     writeln!(out, "  {line}")?;
                 }
                 if r.violations > sample.rows.len() as u64 {
-                    writeln!(out, "  ... {} more", r.violations - sample.rows.len() as u64)?;
+                    writeln!(
+                        out,
+                        "  ... {} more",
+                        r.violations - sample.rows.len() as u64
+                    )?;
                 }
             }
         }
@@ -121,7 +145,10 @@ pub fn render(report: &Report, out: &mut dyn std::io::Write, color: bool) -> std
     let verdict = if s.conformant {
         "no MUST or MUST NOT requirement failed".to_string()
     } else {
-        format!("{} MUST / MUST NOT requirement(s) failed", s.mandatory_failures)
+        format!(
+            "{} MUST / MUST NOT requirement(s) failed",
+            s.mandatory_failures
+        )
     };
     let t = &s.totals;
     writeln!(
@@ -141,13 +168,24 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-fn findings(title: &str, list: &[crate::certify::Finding], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+fn findings(
+    title: &str,
+    list: &[crate::certify::Finding],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     if list.is_empty() {
         return Ok(());
     }
     writeln!(out, "{title} ({}):", list.len())?;
     for f in list {
-        writeln!(out, "  {} [{}] {} violation(s): {}", f.id, f.keyword, f.violations, truncate(&f.requirement, 90))?;
+        writeln!(
+            out,
+            "  {} [{}] {} violation(s): {}",
+            f.id,
+            f.keyword,
+            f.violations,
+            truncate(&f.requirement, 90)
+        )?;
         if let Some(w) = &f.workaround {
             writeln!(out, "      workaround: {w}")?;
         }
@@ -159,11 +197,27 @@ fn findings(title: &str, list: &[crate::certify::Finding], out: &mut dyn std::io
 }
 
 /// The certification section (with --declaration).
-fn certification(c: &crate::certify::Certification, out: &mut dyn std::io::Write, color: bool) -> std::io::Result<()> {
+fn certification(
+    c: &crate::certify::Certification,
+    out: &mut dyn std::io::Write,
+    color: bool,
+) -> std::io::Result<()> {
     use crate::certify::{Level, Verdict};
     writeln!(out)?;
-    writeln!(out, "Certification ({}, FOCUS {})", c.provider, c.focus_version)?;
-    writeln!(out, "  feature areas: {}", if c.features.is_empty() { "none declared".into() } else { c.features.join(", ") })?;
+    writeln!(
+        out,
+        "Certification ({}, FOCUS {})",
+        c.provider, c.focus_version
+    )?;
+    writeln!(
+        out,
+        "  feature areas: {}",
+        if c.features.is_empty() {
+            "none declared".into()
+        } else {
+            c.features.join(", ")
+        }
+    )?;
     let mut t = new_table(color);
     t.set_header(["sample check", "", "detail"]);
     for x in &c.sufficiency {
@@ -178,18 +232,43 @@ fn certification(c: &crate::certify::Certification, out: &mut dyn std::io::Write
     let mut t = new_table(color);
     t.set_header(["attestation area", "state", "detail"]);
     for a in &c.attestations {
-        let state = serde_json::to_value(&a.state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let state = serde_json::to_value(&a.state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
         t.add_row([a.name.clone(), state, truncate(&a.detail, 70)]);
     }
     writeln!(out, "{t}")?;
-    findings("Blocking: mandatory columns failing static checks", &c.blocking, out)?;
-    findings("Deviations (MUST / MUST NOT on mandatory or conditional columns; counted)", &c.deviations, out)?;
-    findings("Known Industry Limitations (approved; disclosed, not counted)", &c.kils, out)?;
-    findings("Other MUST findings (recommended or optional columns, attributes, dataset; disclosed)", &c.disclosed, out)?;
+    findings(
+        "Blocking: mandatory columns failing static checks",
+        &c.blocking,
+        out,
+    )?;
+    findings(
+        "Deviations (MUST / MUST NOT on mandatory or conditional columns; counted)",
+        &c.deviations,
+        out,
+    )?;
+    findings(
+        "Known Industry Limitations (approved; disclosed, not counted)",
+        &c.kils,
+        out,
+    )?;
+    findings(
+        "Other MUST findings (recommended or optional columns, attributes, dataset; disclosed)",
+        &c.disclosed,
+        out,
+    )?;
     findings("SHOULD findings (disclosed, not counted)", &c.should, out)?;
     let verdict = match c.verdict {
-        Verdict::Blocked => "BLOCKED: mandatory columns fail static checks or the sample is insufficient".to_string(),
-        Verdict::Deviations => format!("{} deviation(s) count toward the threshold", c.deviation_count),
+        Verdict::Blocked => {
+            "BLOCKED: mandatory columns fail static checks or the sample is insufficient"
+                .to_string()
+        }
+        Verdict::Deviations => format!(
+            "{} deviation(s) count toward the threshold",
+            c.deviation_count
+        ),
         Verdict::Clean => "no deviation counts toward the threshold".to_string(),
     };
     writeln!(out, "certification: {verdict}")?;

@@ -123,8 +123,17 @@ fn cell(value: &serde_yaml::Value) -> Result<Option<String>, String> {
 }
 
 /// Parse one rule file. `display_path` is what errors show; `version` comes from the folder.
-pub fn parse_rule(text: &str, display_path: &Path, version: &str, embedded: bool) -> Result<Rule, LoadError> {
-    let err = |line: Option<usize>, message: String| LoadError { path: display_path.to_path_buf(), line, message };
+pub fn parse_rule(
+    text: &str,
+    display_path: &Path,
+    version: &str,
+    embedded: bool,
+) -> Result<Rule, LoadError> {
+    let err = |line: Option<usize>, message: String| LoadError {
+        path: display_path.to_path_buf(),
+        line,
+        message,
+    };
     let raw: RawRule = serde_yaml::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line());
         let msg = e.to_string();
@@ -137,9 +146,15 @@ pub fn parse_rule(text: &str, display_path: &Path, version: &str, embedded: bool
     })?;
     let key_line = |key: &str| line_of_key(text, key, 1);
 
-    let stem = display_path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let stem = display_path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
     if raw.id != stem {
-        return Err(err(key_line("id"), format!("id `{}` does not match the file name `{stem}.yaml`", raw.id)));
+        return Err(err(
+            key_line("id"),
+            format!("id `{}` does not match the file name `{stem}.yaml`", raw.id),
+        ));
     }
     let keyword = Keyword::parse(&raw.keyword).ok_or_else(|| {
         err(
@@ -147,33 +162,70 @@ pub fn parse_rule(text: &str, display_path: &Path, version: &str, embedded: bool
             format!(
                 "unknown keyword `{}`, expected one of: {}",
                 raw.keyword,
-                Keyword::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                Keyword::ALL
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )
     })?;
     let entity_type = EntityType::parse(&raw.entity_type).ok_or_else(|| {
-        err(key_line("entity_type"), format!("unknown entity_type `{}`, expected one of: {}", raw.entity_type, EntityType::expected()))
+        err(
+            key_line("entity_type"),
+            format!(
+                "unknown entity_type `{}`, expected one of: {}",
+                raw.entity_type,
+                EntityType::expected()
+            ),
+        )
     })?;
-    let rule_type = RuleType::parse(&raw.rule_type)
-        .ok_or_else(|| err(key_line("type"), format!("unknown type `{}`, expected one of: {}", raw.rule_type, RuleType::expected())))?;
+    let rule_type = RuleType::parse(&raw.rule_type).ok_or_else(|| {
+        err(
+            key_line("type"),
+            format!(
+                "unknown type `{}`, expected one of: {}",
+                raw.rule_type,
+                RuleType::expected()
+            ),
+        )
+    })?;
     let function = Function::parse(&raw.function).ok_or_else(|| {
-        err(key_line("function"), format!("unknown function `{}`, expected one of: {}", raw.function, Function::expected()))
+        err(
+            key_line("function"),
+            format!(
+                "unknown function `{}`, expected one of: {}",
+                raw.function,
+                Function::expected()
+            ),
+        )
     })?;
 
     let check_line = key_line("check").unwrap_or(1);
-    let (check, screen) = build_check(raw.check, &raw.entity).map_err(|m| err(Some(check_line), m))?;
+    let (check, screen) =
+        build_check(raw.check, &raw.entity).map_err(|m| err(Some(check_line), m))?;
 
     let lines = example_lines(text);
     let mut examples = Vec::new();
     for (i, ex) in raw.examples.into_iter().enumerate() {
         let line = lines.get(i).copied().unwrap_or(check_line);
-        let expect = Expect::parse(&ex.expect)
-            .ok_or_else(|| err(Some(line), format!("unknown expect `{}`, expected pass or fail", ex.expect)))?;
+        let expect = Expect::parse(&ex.expect).ok_or_else(|| {
+            err(
+                Some(line),
+                format!("unknown expect `{}`, expected pass or fail", ex.expect),
+            )
+        })?;
         if ex.violations.is_some() && expect == Expect::Pass {
-            return Err(err(Some(line), "`violations` is only meaningful on a fail example".into()));
+            return Err(err(
+                Some(line),
+                "`violations` is only meaningful on a fail example".into(),
+            ));
         }
         if ex.violations == Some(0) {
-            return Err(err(Some(line), "a fail example needs at least one violation; use expect: pass".into()));
+            return Err(err(
+                Some(line),
+                "a fail example needs at least one violation; use expect: pass".into(),
+            ));
         }
         let mut types = BTreeMap::new();
         for (col, t) in &ex.types {
@@ -189,7 +241,12 @@ pub fn parse_rule(text: &str, display_path: &Path, version: &str, embedded: bool
             for (k, v) in row {
                 let key = match k {
                     serde_yaml::Value::String(s) => s.clone(),
-                    other => return Err(err(Some(line), format!("example column name must be a string, found {other:?}"))),
+                    other => {
+                        return Err(err(
+                            Some(line),
+                            format!("example column name must be a string, found {other:?}"),
+                        ))
+                    }
                 };
                 let value = cell(v).map_err(|m| err(Some(line), format!("column {key}: {m}")))?;
                 if !columns.contains(&key) {
@@ -201,12 +258,28 @@ pub fn parse_rule(text: &str, display_path: &Path, version: &str, embedded: bool
         }
         let rows = maps
             .into_iter()
-            .map(|m| columns.iter().map(|c| m.get(c).cloned().flatten()).collect())
+            .map(|m| {
+                columns
+                    .iter()
+                    .map(|c| m.get(c).cloned().flatten())
+                    .collect()
+            })
             .collect();
         if let Some(col) = types.keys().find(|c| !columns.contains(c)) {
-            return Err(err(Some(line), format!("`types` names {col}, which is not a column of this example")));
+            return Err(err(
+                Some(line),
+                format!("`types` names {col}, which is not a column of this example"),
+            ));
         }
-        examples.push(Example { expect, note: ex.note, violations: ex.violations, columns, types, rows, line });
+        examples.push(Example {
+            expect,
+            note: ex.note,
+            violations: ex.violations,
+            columns,
+            types,
+            rows,
+            line,
+        });
     }
 
     Ok(Rule {
@@ -224,7 +297,11 @@ pub fn parse_rule(text: &str, display_path: &Path, version: &str, embedded: bool
         check,
         screen,
         examples,
-        origin: Origin { path: display_path.to_path_buf(), check_line, embedded },
+        origin: Origin {
+            path: display_path.to_path_buf(),
+            check_line,
+            embedded,
+        },
     })
 }
 
@@ -267,10 +344,14 @@ fn build_shape(raw: RawCheck, entity: &str) -> Result<Check, String> {
     }
     let shape = shapes[0];
     if raw.when.is_some() && !matches!(shape, "row" | "type" | "format") {
-        return Err(format!("`when` applies to row, type and format checks, not to `{shape}`"));
+        return Err(format!(
+            "`when` applies to row, type and format checks, not to `{shape}`"
+        ));
     }
     if raw.column.is_some() && !matches!(shape, "type" | "format") {
-        return Err(format!("`column` applies to type and format checks, not to `{shape}`"));
+        return Err(format!(
+            "`column` applies to type and format checks, not to `{shape}`"
+        ));
     }
     let nonempty = |s: String, what: &str| {
         if s.trim().is_empty() {
@@ -280,35 +361,75 @@ fn build_shape(raw: RawCheck, entity: &str) -> Result<Check, String> {
         }
     };
     if raw.for_each.is_some() && shape != "row" {
-        return Err(format!("`for_each` applies to row checks, not to `{shape}`"));
+        return Err(format!(
+            "`for_each` applies to row checks, not to `{shape}`"
+        ));
     }
     let each = raw.for_each.clone().unwrap_or_default();
     if let Some(e) = &raw.for_each {
         if e.is_empty() {
             return Err("`for_each` lists no column".into());
         }
-        if !raw.row.as_deref().unwrap_or("").contains(COLUMN_PLACEHOLDER) {
-            return Err(format!("a `for_each` row check writes {COLUMN_PLACEHOLDER} where each column goes"));
+        if !raw
+            .row
+            .as_deref()
+            .unwrap_or("")
+            .contains(COLUMN_PLACEHOLDER)
+        {
+            return Err(format!(
+                "a `for_each` row check writes {COLUMN_PLACEHOLDER} where each column goes"
+            ));
         }
     }
     let column = raw.column.clone().unwrap_or_else(|| entity.to_string());
     Ok(match shape {
-        "row" => Check::Row { expr: nonempty(raw.row.unwrap(), "row")?, when: raw.when.map(|w| w.trim().to_string()), each },
-        "sql" => Check::Sql { query: nonempty(raw.sql.unwrap(), "sql")?.trim_end_matches(';').to_string() },
-        "present" => Check::Present { column: nonempty(raw.present.unwrap(), "present")? },
+        "row" => Check::Row {
+            expr: nonempty(raw.row.unwrap(), "row")?,
+            when: raw.when.map(|w| w.trim().to_string()),
+            each,
+        },
+        "sql" => Check::Sql {
+            query: nonempty(raw.sql.unwrap(), "sql")?
+                .trim_end_matches(';')
+                .to_string(),
+        },
+        "present" => Check::Present {
+            column: nonempty(raw.present.unwrap(), "present")?,
+        },
         "type" => {
             let t = raw.ty.unwrap();
-            let ty = FocusType::parse(&t).ok_or_else(|| format!("unknown type `{t}`, expected one of: {}", FocusType::expected()))?;
-            Check::Type { column, ty, when: raw.when }
+            let ty = FocusType::parse(&t).ok_or_else(|| {
+                format!(
+                    "unknown type `{t}`, expected one of: {}",
+                    FocusType::expected()
+                )
+            })?;
+            Check::Type {
+                column,
+                ty,
+                when: raw.when,
+            }
         }
         "format" => {
             let f = raw.format.unwrap();
-            let format =
-                ValueFormat::parse(&f).ok_or_else(|| format!("unknown format `{f}`, expected one of: {}", ValueFormat::expected()))?;
-            Check::Format { column, format, when: raw.when }
+            let format = ValueFormat::parse(&f).ok_or_else(|| {
+                format!(
+                    "unknown format `{f}`, expected one of: {}",
+                    ValueFormat::expected()
+                )
+            })?;
+            Check::Format {
+                column,
+                format,
+                when: raw.when,
+            }
         }
         "all_of" | "any_of" => {
-            let ids = if shape == "all_of" { raw.all_of.clone().unwrap() } else { raw.any_of.clone().unwrap() };
+            let ids = if shape == "all_of" {
+                raw.all_of.clone().unwrap()
+            } else {
+                raw.any_of.clone().unwrap()
+            };
             if ids.is_empty() {
                 return Err(format!("`{shape}` needs at least one requirement id"));
             }
@@ -348,17 +469,32 @@ examples:
 ";
 
     fn parse(text: &str) -> Result<Rule, LoadError> {
-        parse_rule(text, Path::new("rules.d/focus-1.2/X/X-C-001-M.yaml"), "1.2", false)
+        parse_rule(
+            text,
+            Path::new("rules.d/focus-1.2/X/X-C-001-M.yaml"),
+            "1.2",
+            false,
+        )
     }
 
     #[test]
     fn parses_a_rule_with_examples() {
         let r = parse(GOOD).unwrap();
         assert_eq!(r.keyword, Keyword::MustNot);
-        assert_eq!(r.check, Check::Row { expr: "X IS NOT NULL".into(), when: None, each: vec![] });
+        assert_eq!(
+            r.check,
+            Check::Row {
+                expr: "X IS NOT NULL".into(),
+                when: None,
+                each: vec![]
+            }
+        );
         assert_eq!(r.examples.len(), 2);
         assert_eq!(r.examples[0].rows, vec![vec![Some("1.50".to_string())]]);
-        assert_eq!(r.examples[1].columns, vec!["X".to_string(), "Y".to_string()]);
+        assert_eq!(
+            r.examples[1].columns,
+            vec!["X".to_string(), "Y".to_string()]
+        );
         assert_eq!(r.examples[1].rows, vec![vec![None, Some("2".to_string())]]);
         assert_eq!(r.examples[1].line, 14);
         assert_eq!(r.origin.check_line, 8);
@@ -366,11 +502,22 @@ examples:
 
     #[test]
     fn unknown_key_names_file_and_line() {
-        let text = GOOD.replace("function: nullability", "function: nullability\nseverity: high");
+        let text = GOOD.replace(
+            "function: nullability",
+            "function: nullability\nseverity: high",
+        );
         let e = parse(&text).unwrap_err();
         assert_eq!(e.line, Some(8));
-        assert!(e.message.contains("unknown field `severity`"), "{}", e.message);
-        assert!(e.to_string().starts_with("rules.d/focus-1.2/X/X-C-001-M.yaml:8: "), "{e}");
+        assert!(
+            e.message.contains("unknown field `severity`"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.to_string()
+                .starts_with("rules.d/focus-1.2/X/X-C-001-M.yaml:8: "),
+            "{e}"
+        );
     }
 
     #[test]
@@ -378,7 +525,11 @@ examples:
         let e = parse(&GOOD.replace("keyword: MUST NOT", "keyword: MUSTN'T")).unwrap_err();
         assert_eq!(e.line, Some(4));
         assert!(e.message.contains("unknown keyword"));
-        let e = parse(&GOOD.replace("  row: X IS NOT NULL", "  row: X IS NOT NULL\n  sql: SELECT 1")).unwrap_err();
+        let e = parse(&GOOD.replace(
+            "  row: X IS NOT NULL",
+            "  row: X IS NOT NULL\n  sql: SELECT 1",
+        ))
+        .unwrap_err();
         assert!(e.message.contains("exactly one of"), "{}", e.message);
         assert!(e.message.contains("row, sql"), "{}", e.message);
     }

@@ -30,7 +30,11 @@ pub const EVIDENCE_DIR: &str = "evidence";
 
 /// (path relative to rules.d, contents) of the embedded evidence checks.
 pub fn embedded_evidence() -> Vec<(&'static str, &'static str)> {
-    embedded::EMBEDDED_RULES.iter().filter(|(p, _)| p.starts_with("evidence/")).copied().collect()
+    embedded::EMBEDDED_RULES
+        .iter()
+        .filter(|(p, _)| p.starts_with("evidence/"))
+        .copied()
+        .collect()
 }
 
 /// The FOCUS versions whose rules are embedded.
@@ -77,7 +81,10 @@ fn version_of(rel: &Path) -> Option<String> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -99,7 +106,11 @@ impl RuleSet {
             if version_of(rel_path).as_deref() != Some(version) {
                 continue;
             }
-            let src = Source { display: Path::new("rules.d").join(rel_path), text: text.to_string(), embedded: true };
+            let src = Source {
+                display: Path::new("rules.d").join(rel_path),
+                text: text.to_string(),
+                embedded: true,
+            };
             if rel_path.file_name().is_some_and(|f| f == "columns.yaml") {
                 catalog_src = Some(src);
             } else {
@@ -109,24 +120,45 @@ impl RuleSet {
         }
         if let Some(dir) = extra {
             if !dir.is_dir() {
-                return Err(LoadError { path: dir.to_path_buf(), line: None, message: "rules directory not found".into() });
+                return Err(LoadError {
+                    path: dir.to_path_buf(),
+                    line: None,
+                    message: "rules directory not found".into(),
+                });
             }
             let mut files = Vec::new();
-            walk(dir, &mut files).map_err(|e| LoadError { path: dir.to_path_buf(), line: None, message: e.to_string() })?;
+            walk(dir, &mut files).map_err(|e| LoadError {
+                path: dir.to_path_buf(),
+                line: None,
+                message: e.to_string(),
+            })?;
             for f in files {
                 let rel = f.strip_prefix(dir).unwrap_or(&f);
                 // evidence/ holds certification evidence checks, not requirements.
-                if rel.components().next().is_some_and(|c| c.as_os_str() == EVIDENCE_DIR) {
+                if rel
+                    .components()
+                    .next()
+                    .is_some_and(|c| c.as_os_str() == EVIDENCE_DIR)
+                {
                     continue;
                 }
                 // Files outside any focus-X.Y folder belong to the requested version.
-                let v = version_of(rel).or_else(|| version_of(dir)).unwrap_or_else(|| version.to_string());
+                let v = version_of(rel)
+                    .or_else(|| version_of(dir))
+                    .unwrap_or_else(|| version.to_string());
                 if v != version {
                     continue;
                 }
-                let text = std::fs::read_to_string(&f)
-                    .map_err(|e| LoadError { path: f.clone(), line: None, message: format!("cannot read: {e}") })?;
-                let src = Source { display: f.clone(), text, embedded: false };
+                let text = std::fs::read_to_string(&f).map_err(|e| LoadError {
+                    path: f.clone(),
+                    line: None,
+                    message: format!("cannot read: {e}"),
+                })?;
+                let src = Source {
+                    display: f.clone(),
+                    text,
+                    embedded: false,
+                };
                 if f.file_name().is_some_and(|n| n == "columns.yaml") {
                     catalog_src = Some(src);
                 } else {
@@ -138,7 +170,10 @@ impl RuleSet {
         let catalog_src = catalog_src.ok_or_else(|| LoadError {
             path: PathBuf::from(format!("rules.d/focus-{version}/columns.yaml")),
             line: None,
-            message: format!("no column catalog for FOCUS {version} (known versions: {})", embedded_versions().join(", ")),
+            message: format!(
+                "no column catalog for FOCUS {version} (known versions: {})",
+                embedded_versions().join(", ")
+            ),
         })?;
         let catalog = Catalog::parse(&catalog_src.text, &catalog_src.display)?;
 
@@ -151,8 +186,20 @@ impl RuleSet {
             }
         }
         rules.sort_by(|a, b| a.id.cmp(&b.id));
-        let index = rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
-        Ok(Loaded { set: RuleSet { version: version.to_string(), catalog, rules, index }, errors })
+        let index = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
+        Ok(Loaded {
+            set: RuleSet {
+                version: version.to_string(),
+                catalog,
+                rules,
+                index,
+            },
+            errors,
+        })
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
@@ -164,8 +211,12 @@ impl RuleSet {
         if prefixes.is_empty() {
             return;
         }
-        let mut keep: HashSet<String> =
-            self.rules.iter().filter(|r| prefixes.iter().any(|p| r.id.starts_with(p.as_str()))).map(|r| r.id.clone()).collect();
+        let mut keep: HashSet<String> = self
+            .rules
+            .iter()
+            .filter(|r| prefixes.iter().any(|p| r.id.starts_with(p.as_str())))
+            .map(|r| r.id.clone())
+            .collect();
         let mut stack: Vec<String> = keep.iter().cloned().collect();
         while let Some(id) = stack.pop() {
             if let Some(r) = self.get(&id) {
@@ -177,22 +228,36 @@ impl RuleSet {
             }
         }
         self.rules.retain(|r| keep.contains(&r.id));
-        self.index = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        self.index = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
     }
 
     /// Structural problems: unknown references, cycles, missing examples.
     pub fn structural_problems(&self) -> Vec<LoadError> {
         let mut out = Vec::new();
         for r in &self.rules {
-            let at = |m: String| LoadError { path: r.origin.path.clone(), line: Some(r.origin.check_line), message: m };
+            let at = |m: String| LoadError {
+                path: r.origin.path.clone(),
+                line: Some(r.origin.check_line),
+                message: m,
+            };
             for child in r.check.children() {
                 if self.get(child).is_none() {
-                    out.push(at(format!("{} refers to unknown requirement {child}", r.check.shape())));
+                    out.push(at(format!(
+                        "{} refers to unknown requirement {child}",
+                        r.check.shape()
+                    )));
                 }
             }
             for dep in &r.depends_on {
                 if self.get(dep).is_none() {
-                    out.push(at(format!("depends_on refers to unknown requirement {dep}")));
+                    out.push(at(format!(
+                        "depends_on refers to unknown requirement {dep}"
+                    )));
                 }
             }
             if r.check.is_data_check() {
@@ -215,7 +280,13 @@ impl RuleSet {
     }
 
     fn cycle_from(&self, start: &str) -> Option<Vec<String>> {
-        fn visit(set: &RuleSet, id: &str, path: &mut Vec<String>, start: &str, seen: &mut HashSet<String>) -> bool {
+        fn visit(
+            set: &RuleSet,
+            id: &str,
+            path: &mut Vec<String>,
+            start: &str,
+            seen: &mut HashSet<String>,
+        ) -> bool {
             let Some(r) = set.get(id) else { return false };
             for next in r.check.children().iter().chain(r.depends_on.iter()) {
                 if next == start {

@@ -132,15 +132,27 @@ pub enum Check {
     /// A predicate that must not be FALSE on any row where `when` is TRUE.
     /// With `each`, the predicate is written for the placeholder `{column}` and applies to each
     /// listed column that is present (a row violates when any of them does).
-    Row { expr: String, when: Option<String>, each: Vec<String> },
+    Row {
+        expr: String,
+        when: Option<String>,
+        each: Vec<String>,
+    },
     /// A query returning the offending rows.
     Sql { query: String },
     /// The column must be present in the dataset.
     Present { column: String },
     /// The column holds values of a FOCUS data type.
-    Type { column: String, ty: FocusType, when: Option<String> },
+    Type {
+        column: String,
+        ty: FocusType,
+        when: Option<String>,
+    },
     /// The column follows a FOCUS value format.
-    Format { column: String, format: ValueFormat, when: Option<String> },
+    Format {
+        column: String,
+        format: ValueFormat,
+        when: Option<String>,
+    },
     /// All of these requirements hold.
     AllOf(Vec<String>),
     /// At least one of these requirements holds.
@@ -173,7 +185,11 @@ impl Check {
     pub fn is_data_check(&self) -> bool {
         matches!(
             self,
-            Check::Row { .. } | Check::Sql { .. } | Check::Present { .. } | Check::Type { .. } | Check::Format { .. }
+            Check::Row { .. }
+                | Check::Sql { .. }
+                | Check::Present { .. }
+                | Check::Type { .. }
+                | Check::Format { .. }
         )
     }
 

@@ -34,11 +34,17 @@ pub fn stderr(o: &Output) -> String {
 }
 
 pub fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(o)))
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(o)))
 }
 
 pub fn rule<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    report["rules"].as_array().unwrap().iter().find(|r| r["id"] == id).unwrap_or_else(|| panic!("{id} not in report"))
+    report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not in report"))
 }
 
 /// A scratch directory under the target dir, fresh for each test.
@@ -78,4 +84,3 @@ pub fn sample_records() -> (Vec<String>, Vec<Vec<String>>) {
     let rows = lines.map(csv_fields).collect();
     (header, rows)
 }
-
