@@ -93,6 +93,14 @@ pub fn table_view(batches: &[RecordBatch], width: usize) -> datafusion::common::
     for r in &cells {
         t.add_row(r.iter().take(shown));
     }
+    // Numbers right-aligned, so that magnitudes line up.
+    for (i, field) in schema.fields().iter().take(shown).enumerate() {
+        if field.data_type().is_numeric() {
+            if let Some(c) = t.column_mut(i) {
+                c.set_cell_alignment(comfy_table::CellAlignment::Right);
+            }
+        }
+    }
     let mut notes = vec![if total > rows.len() {
         format!("{total} rows, showing the first {}", rows.len())
     } else {
@@ -114,12 +122,97 @@ pub fn table_view(batches: &[RecordBatch], width: usize) -> datafusion::common::
     Ok(out)
 }
 
+/// Decimal columns with the smallest scale that still holds every value exactly: the query view
+/// types costs as DECIMAL(38,12), so `SUM(BilledCost)` would print `113.360000000000`; this
+/// prints `113.36`. Only trailing zeros go; no value changes. Used for the text formats (Parquet
+/// keeps the engine's types).
+pub fn narrow_decimals(
+    batches: &[RecordBatch],
+) -> Result<Vec<RecordBatch>, datafusion::arrow::error::ArrowError> {
+    use datafusion::arrow::array::{Array, ArrayRef, Decimal128Array};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    let Some(first) = batches.first() else {
+        return Ok(Vec::new());
+    };
+    let schema = first.schema();
+    let mut narrowed: Vec<Option<DataType>> = vec![None; schema.fields().len()];
+    for (i, field) in schema.fields().iter().enumerate() {
+        let DataType::Decimal128(precision, scale) = *field.data_type() else {
+            continue;
+        };
+        if scale <= 0 {
+            continue;
+        }
+        // The largest number of fractional digits any value really has.
+        let mut needed: i8 = 0;
+        'batches: for b in batches {
+            let col = b.column(i).as_any().downcast_ref::<Decimal128Array>();
+            let Some(col) = col else { continue };
+            for v in col.iter().flatten() {
+                let mut v = v;
+                let mut digits = scale;
+                while digits > needed && v % 10 == 0 {
+                    v /= 10;
+                    digits -= 1;
+                }
+                needed = needed.max(digits);
+                if needed == scale {
+                    break 'batches;
+                }
+            }
+        }
+        if needed < scale {
+            let drop = (scale - needed) as u8;
+            narrowed[i] = Some(DataType::Decimal128(
+                precision.saturating_sub(drop).max(needed as u8).max(1),
+                needed,
+            ));
+        }
+    }
+    if narrowed.iter().all(Option::is_none) {
+        return Ok(batches.to_vec());
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .zip(&narrowed)
+        .map(|(f, n)| match n {
+            Some(t) => f.as_ref().clone().with_data_type(t.clone()),
+            None => f.as_ref().clone(),
+        })
+        .collect();
+    let new_schema =
+        std::sync::Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    batches
+        .iter()
+        .map(|b| {
+            let cols = b
+                .columns()
+                .iter()
+                .zip(&narrowed)
+                .map(|(c, n)| match n {
+                    Some(t) => datafusion::arrow::compute::cast(c, t),
+                    None => Ok(c.clone()),
+                })
+                .collect::<Result<Vec<ArrayRef>, _>>()?;
+            RecordBatch::try_new(new_schema.clone(), cols)
+        })
+        .collect()
+}
+
 pub fn render(
     batches: &[RecordBatch],
     format: QueryFormat,
     w: &mut dyn Write,
 ) -> std::io::Result<()> {
     let to_io = |e: datafusion::arrow::error::ArrowError| std::io::Error::other(e.to_string());
+    let narrowed;
+    let batches = if format == QueryFormat::Parquet {
+        batches
+    } else {
+        narrowed = narrow_decimals(batches).map_err(to_io)?;
+        &narrowed[..]
+    };
     match format {
         QueryFormat::Table => {
             let width = std::env::var("COLUMNS")
@@ -349,6 +442,53 @@ mod tests {
             Some((2, 14))
         );
         assert_eq!(locate_word("SELECT a", "b"), None);
+    }
+
+    #[test]
+    fn decimals_lose_only_trailing_zeros() {
+        use datafusion::arrow::array::{Array, ArrayRef, Decimal128Array};
+        use datafusion::arrow::datatypes::DataType;
+        use std::sync::Arc;
+        let dec = |vals: Vec<Option<i128>>| -> ArrayRef {
+            Arc::new(
+                Decimal128Array::from(vals)
+                    .with_precision_and_scale(38, 12)
+                    .unwrap(),
+            )
+        };
+        // 113.36, NULL, -0.36 | 2.3424, 100
+        let a = RecordBatch::try_from_iter([(
+            "cost",
+            dec(vec![
+                Some(113_360_000_000_000),
+                None,
+                Some(-360_000_000_000),
+            ]),
+        )])
+        .unwrap();
+        let b = RecordBatch::try_from_iter([(
+            "cost",
+            dec(vec![Some(2_342_400_000_000), Some(100_000_000_000_000)]),
+        )])
+        .unwrap();
+        let out = narrow_decimals(&[a, b]).unwrap();
+        assert_eq!(
+            out[0].schema().field(0).data_type(),
+            &DataType::Decimal128(30, 4)
+        );
+        let mut csv = Vec::new();
+        render(&out, QueryFormat::Csv, &mut csv).unwrap();
+        assert_eq!(
+            String::from_utf8(csv).unwrap(),
+            "cost\n113.3600\n\"\"\n-0.3600\n2.3424\n100.0000\n"
+        );
+        assert_eq!(out[0].column(0).null_count(), 1);
+        // A column of whole numbers loses its fraction entirely.
+        let whole =
+            RecordBatch::try_from_iter([("n", dec(vec![Some(5_000_000_000_000)]))]).unwrap();
+        let mut json = Vec::new();
+        render(&[whole], QueryFormat::Json, &mut json).unwrap();
+        assert_eq!(String::from_utf8(json).unwrap(), r#"[{"n":5}]"#);
     }
 
     #[test]
