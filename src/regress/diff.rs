@@ -16,6 +16,9 @@ pub enum ChangeKind {
     CountChanged,
     /// Any other change of status (e.g. pass to skip, needs evidence to pass).
     StatusChanged,
+    /// The dataset has a different number of rows than when the baseline was written (its
+    /// files changed): the changes above may come from the data rather than the rules.
+    RowsChanged,
     RuleAdded,
     RuleRemoved,
     DatasetAdded,
@@ -29,6 +32,7 @@ impl ChangeKind {
             ChangeKind::Improvement => "improvement",
             ChangeKind::CountChanged => "count changed",
             ChangeKind::StatusChanged => "status changed",
+            ChangeKind::RowsChanged => "rows changed",
             ChangeKind::RuleAdded => "rule added",
             ChangeKind::RuleRemoved => "rule removed",
             ChangeKind::DatasetAdded => "dataset added",
@@ -116,6 +120,15 @@ pub fn compare(
                 out.push(whole(ChangeKind::Improvement))
             }
             (Some(b), Some(a)) if b.readable && a.readable => {
+                if let (Some(rb), Some(ra)) = (b.rows, a.rows) {
+                    if rb != ra {
+                        out.push(Change {
+                            before: format!("{rb} rows"),
+                            after: format!("{ra} rows"),
+                            ..whole(ChangeKind::RowsChanged)
+                        });
+                    }
+                }
                 let ids: std::collections::BTreeSet<&String> =
                     b.rules.keys().chain(a.rules.keys()).collect();
                 for id in ids {
@@ -184,6 +197,15 @@ mod tests {
         }
     }
 
+    impl DatasetState {
+        fn with_rows(self, rows: u64) -> Self {
+            DatasetState {
+                rows: Some(rows),
+                ..self
+            }
+        }
+    }
+
     #[test]
     fn changes_are_classified() {
         use Status::*;
@@ -221,7 +243,8 @@ mod tests {
                     ("skipped", st(Skip, 0)),
                     ("erring", st(Error, 0)),
                     ("new", st(Pass, 0)),
-                ]),
+                ])
+                .with_rows(2),
             ),
             (
                 "lost".to_string(),
@@ -249,6 +272,7 @@ mod tests {
                 r(ChangeKind::Improvement, "d", Some("fixed")),
                 r(ChangeKind::CountChanged, "d", Some("more")),
                 r(ChangeKind::StatusChanged, "d", Some("skipped")),
+                r(ChangeKind::RowsChanged, "d", None),
                 r(ChangeKind::RuleAdded, "d", Some("new")),
                 r(ChangeKind::RuleRemoved, "d", Some("gone")),
                 r(ChangeKind::DatasetAdded, "fresh", None),
