@@ -168,6 +168,23 @@ pub async fn register_invoices(ds: &Dataset, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Register the declaration's third-party invoice issuers as the table
+/// `ThirdPartyIssuers(InvoiceIssuerName)` (empty when none are declared), for the marketplace
+/// billing check.
+pub fn register_third_party_issuers(ds: &Dataset, names: &[String]) -> Result<()> {
+    use datafusion::arrow::array::{ArrayRef, StringArray};
+    let batch = datafusion::arrow::array::RecordBatch::try_from_iter([(
+        "InvoiceIssuerName",
+        std::sync::Arc::new(StringArray::from_iter_values(names)) as ArrayRef,
+    )])?;
+    let table = datafusion::datasource::MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+    ds.ctx.register_table(
+        datafusion::common::TableReference::bare("ThirdPartyIssuers"),
+        std::sync::Arc::new(table),
+    )?;
+    Ok(())
+}
+
 pub async fn run_checks(
     ds: &Dataset,
     checks: &[EvidenceCheck],

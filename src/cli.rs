@@ -720,6 +720,7 @@ async fn certify(
     if let Some(i) = invoices {
         crate::certify::register_invoices(ds, i).await?;
     }
+    crate::certify::register_third_party_issuers(ds, &d.third_party_invoice_issuers)?;
     let checks = crate::certify::load_checks(rules_dir)?;
     let evidence = crate::certify::run_checks(ds, &checks, invoices.is_some()).await;
     let sufficiency = crate::certify::sufficiency(ds, report.dataset.rows).await;

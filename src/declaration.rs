@@ -189,6 +189,12 @@ pub struct Declaration {
     /// An invoice totals file (CSV: InvoiceId, currency, total) for the invoice alignment check.
     #[serde(default)]
     pub invoices: Option<String>,
+    /// InvoiceIssuerName values that collect the payment for charges in this export as a third
+    /// party (e.g. a cloud marketplace reselling the provider's product). BilledCost must be 0
+    /// on their rows (BilledCost-C-005-C); the marketplace billing check tests that. No FOCUS
+    /// column says who receives a payment, so only the provider can name them.
+    #[serde(default)]
+    pub third_party_invoice_issuers: Vec<String>,
 }
 
 fn default_version() -> String {

@@ -302,6 +302,61 @@ fn a_broken_sample_is_blocked_by_mandatory_static_failures() {
 }
 
 #[test]
+fn marketplace_billing_is_checked_on_the_declared_third_party_issuers() {
+    let dir = scratch("certify-marketplace");
+    // Rows 1 and 2 are resold through a marketplace that collects the payment; row 2 is billed
+    // correctly (BilledCost 0), row 1 is not.
+    let path = variant(
+        &dir,
+        "marketplace.csv",
+        &[
+            (1, "InvoiceIssuerName", "Example Marketplace"),
+            (2, "InvoiceIssuerName", "Example Marketplace"),
+            (2, "BilledCost", "0"),
+        ],
+    );
+    let decl = dir.join("declaration.yaml");
+    let base = fs::read_to_string(declaration()).unwrap();
+    let run_with = |extra: &str| {
+        fs::write(&decl, format!("{base}{extra}")).unwrap();
+        let o = run(&[
+            "validate",
+            path.to_str().unwrap(),
+            "--declaration",
+            decl.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert!(code(&o) == 0 || code(&o) == 1, "{}", stderr(&o));
+        json(&o)["certification"].clone()
+    };
+    // Without the declaration naming the issuer, the rows to check are unknown: skipped, and
+    // the attestation stays missing.
+    let c = run_with("");
+    let e = evidence(&c, "marketplace-billing");
+    assert_eq!(e["status"], "skip", "{e}");
+    assert!(e["reason"]
+        .as_str()
+        .unwrap()
+        .contains("third_party_invoice_issuers"));
+    let c = run_with("third_party_invoice_issuers: [Example Marketplace]\n");
+    let e = evidence(&c, "marketplace-billing");
+    assert_eq!(e["status"], "fail", "{e}");
+    assert_eq!(
+        e["violations"], 1,
+        "only row 1 bills what the marketplace collects: {e}"
+    );
+    let shown = e["sample"]["rows"][0].to_string();
+    assert!(
+        shown.contains("Example Marketplace") && shown.contains("4.32"),
+        "{shown}"
+    );
+    // Naming an issuer with no rows in the sample gives a pass (nothing billed for it).
+    let c = run_with("third_party_invoice_issuers: [Other Marketplace]\n");
+    assert_eq!(evidence(&c, "marketplace-billing")["status"], "pass");
+}
+
+#[test]
 fn declaration_mistakes_are_located() {
     let dir = scratch("certify-bad-decl");
     let d = dir.join("d.yaml");
