@@ -1,25 +1,25 @@
-//! focus-sql: validate FinOps FOCUS cost-and-usage exports against the specification's
-//! requirements (rules as YAML + SQL run on DataFusion) and query them with SQL.
+//! focus-sql: validate FinOps FOCUS exports against the specification's requirements (rules as
+//! YAML + SQL run on DataFusion) and query them with SQL.
+//!
+//! The layers, each depending only on those above it:
+//! - [`rules`]: the rule model, loading, column catalogs, versions, applicability, declarations
+//!   (no DataFusion);
+//! - [`engine`]: the DataFusion session, input formats, the typed views, SQL functions and guard;
+//! - [`check`]: planning rules into queries, the fused scan, composites, examples, lint;
+//! - [`report`]: the scorecard and its renderers;
+//! - [`certify`]: the certification verdict, evidence checks, sample sufficiency, gap report;
+//! - [`pipeline`]: the one "validate a dataset" sequence every command uses;
+//! - [`regress`], [`query`], [`tools`]: the other commands' work;
+//! - [`cli`]: argument definitions and dispatch.
 
-pub mod catalog;
 pub mod certify;
+pub mod check;
 pub mod cli;
-pub mod convert;
-pub mod declaration;
 pub mod engine;
-pub mod gapreport;
-pub mod input;
-pub mod lint;
-pub mod outcome;
 pub mod output;
+pub mod pipeline;
 pub mod query;
 pub mod regress;
 pub mod report;
 pub mod rules;
-pub mod ruletest;
-pub mod runner;
-pub mod saved;
-pub mod scrub;
-pub mod shell;
-pub mod sync;
-pub mod synth;
+pub mod tools;

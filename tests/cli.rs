@@ -251,7 +251,7 @@ fn write_rule(dir: &Path, id: &str, body: &str) {
     fs::write(folder.join(format!("{id}.yaml")), body).unwrap();
 }
 
-const HEAD: &str = "entity: BilledCost\nentity_type: column\nrequirement: test\ntype: static\nfunction: validation\n";
+const HEAD: &str = "entity: BilledCost\nrequirement: test\nkind: static\nfunction: validation\n";
 
 #[test]
 fn broken_rules_are_located_and_the_run_goes_on() {
@@ -282,7 +282,7 @@ fn broken_rules_are_located_and_the_run_goes_on() {
     );
     let err = stderr(&o);
     assert!(
-        err.contains("BilledCost-C-003-M.yaml:8:") && err.contains("severity"),
+        err.contains("BilledCost-C-003-M.yaml:7:") && err.contains("severity"),
         "file and line named: {err}"
     );
     let r = json(&o);
@@ -303,8 +303,19 @@ fn broken_rules_are_located_and_the_run_goes_on() {
     // Everything else still ran.
     assert_eq!(rule(&r, "ChargeCategory-C-003-M")["status"], "pass");
 
-    let o = run(&["rules", "lint", "--rules", dir.to_str().unwrap()]);
-    assert_ne!(code(&o), 0);
+    let o = run(&[
+        "rules",
+        "lint",
+        "--no-examples",
+        "--rules",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("BilledCost-C-003-M.yaml:7: schema:") && out.contains("severity"),
+        "the rule schema names the unknown key: {out}"
+    );
 }
 
 #[test]

@@ -1,10 +1,11 @@
 //! The embedded rule set as a whole: it loads cleanly, covers every FOCUS 1.2 requirement id
 //! with the model's keyword, is structurally sound, and every rule passes its own examples.
 
-use focus_sql::rules::{Keyword, RuleSet};
+use focus_sql::rules::{FocusVersion, Keyword, RuleSet};
 
 fn load() -> RuleSet {
-    let loaded = RuleSet::load("1.2", None).expect("the FOCUS 1.2 catalog is embedded");
+    let version = FocusVersion::parse("1.2").expect("1.2 is embedded");
+    let loaded = RuleSet::load(&version, None).expect("the FOCUS 1.2 catalog is embedded");
     let errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
     assert!(
         errors.is_empty(),
@@ -79,7 +80,7 @@ fn rule_set_is_structurally_sound() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_rule_passes_its_own_examples() {
     let set = load();
-    let summary = focus_sql::ruletest::run(&set, &[]).await;
+    let summary = focus_sql::check::examples::run(&set, &[]).await;
     let failures: Vec<String> = summary.failures.iter().map(|f| f.to_string()).collect();
     assert!(
         failures.is_empty(),
@@ -97,6 +98,7 @@ async fn every_rule_passes_its_own_examples() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lint_finds_no_problem_in_the_embedded_rules() {
     let set = load();
-    let problems = focus_sql::lint::lint(&set).await;
+    let mut problems = focus_sql::check::lint::lint_files(&set.version, None).expect("schema");
+    problems.extend(focus_sql::check::lint::lint(&set).await);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

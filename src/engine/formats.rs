@@ -80,43 +80,10 @@ fn valid_date(year: u32, month: u32, day: u32) -> bool {
     (1..=days).contains(&day)
 }
 
-/// DateTimeFormat: exactly `YYYY-MM-DDTHH:mm:ssZ`, a real date and time.
-pub fn is_datetime(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b'Z'
-    {
-        return false;
-    }
-    let (Some(y1), Some(y2), Some(mo), Some(d), Some(h), Some(mi), Some(se)) = (
-        two(b, 0),
-        two(b, 2),
-        two(b, 5),
-        two(b, 8),
-        two(b, 11),
-        two(b, 14),
-        two(b, 17),
-    ) else {
-        return false;
-    };
-    valid_date(y1 * 100 + y2, mo, d) && h < 24 && mi < 60 && se < 60
-}
-
-/// The Date/Time data type: an ISO 8601 date and time with a UTC designator or offset,
-/// seconds optional, fractional seconds allowed, 'T' or space between date and time.
-pub fn parses_datetime(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() < 17
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !(b[10] == b'T' || b[10] == b' ')
-        || b[13] != b':'
-    {
+/// `YYYY-MM-DD?hh:mm` at the start of `b` (any byte at the date/time separator): a real date
+/// and a real time of day.
+fn date_hour_minute(b: &[u8]) -> bool {
+    if b.len() < 16 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' {
         return false;
     }
     let (Some(y1), Some(y2), Some(mo), Some(d), Some(h), Some(mi)) = (
@@ -129,7 +96,25 @@ pub fn parses_datetime(s: &str) -> bool {
     ) else {
         return false;
     };
-    if !(valid_date(y1 * 100 + y2, mo, d) && h < 24 && mi < 60) {
+    valid_date(y1 * 100 + y2, mo, d) && h < 24 && mi < 60
+}
+
+/// DateTimeFormat: exactly `YYYY-MM-DDTHH:mm:ssZ`, a real date and time.
+pub fn is_datetime(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 20
+        && b[10] == b'T'
+        && b[16] == b':'
+        && b[19] == b'Z'
+        && date_hour_minute(b)
+        && two(b, 17).is_some_and(|se| se < 60)
+}
+
+/// The Date/Time data type: an ISO 8601 date and time with a UTC designator or offset,
+/// seconds optional, fractional seconds allowed, 'T' or space between date and time.
+pub fn parses_datetime(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 17 || !(b[10] == b'T' || b[10] == b' ') || !date_hour_minute(b) {
         return false;
     }
     let mut i = 16;
@@ -168,22 +153,14 @@ pub fn parses_datetime(s: &str) -> bool {
     false
 }
 
-/// ISO 4217 active national currency codes (funds and precious-metal codes excluded).
-const ISO_4217: &[&str] = &[
-    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
-    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
-    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP",
-    "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF",
-    "GTQ", "GYD", "HKD", "HNL", "HRK", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK",
-    "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK",
-    "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU",
-    "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR",
-    "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR",
-    "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL", "SOS", "SRD", "SSP", "STN", "SVC",
-    "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX",
-    "USD", "UYU", "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF",
-    "YER", "ZAR", "ZMW", "ZWG", "ZWL",
-];
+/// ISO 4217 active national currency codes (funds and precious-metal codes excluded), sorted.
+static ISO_4217: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    include_str!("iso4217.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(str::trim)
+        .collect()
+});
 
 /// CurrencyFormat for national currencies: an ISO 4217 three-letter code.
 pub fn is_currency(s: &str) -> bool {

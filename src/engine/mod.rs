@@ -2,13 +2,16 @@
 //! functions, case-sensitive identifiers), registers a dataset and its typed FOCUS view, and
 //! runs read-only SQL.
 
+pub mod error;
 pub mod formats;
 pub mod functions;
 pub mod guard;
+pub mod input;
 pub mod view;
 
-use crate::catalog::Catalog;
-use crate::input::{self, Input, InputError, InputFormat};
+pub use error::clean_error;
+
+use crate::rules::catalog::Catalog;
 use crate::rules::PhysicalType;
 use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
 use datafusion::arrow::compute::{cast_with_options, CastOptions};
@@ -22,6 +25,7 @@ use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use futures::StreamExt;
+use input::{Input, InputError, InputFormat};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -73,6 +77,18 @@ pub struct SourceColumn {
 }
 
 impl SourceColumn {
+    /// The columns of a source schema.
+    pub fn of(schema: &Schema) -> Vec<SourceColumn> {
+        schema
+            .fields()
+            .iter()
+            .map(|f| SourceColumn {
+                name: f.name().clone(),
+                data_type: f.data_type().clone(),
+            })
+            .collect()
+    }
+
     pub fn is_text(&self) -> bool {
         matches!(
             self.data_type,
@@ -88,7 +104,7 @@ pub struct Dataset {
     pub catalog: Catalog,
     /// What the user called it (paths), for reports.
     pub label: String,
-    pub format: String,
+    pub format: InputFormat,
     pub kind: view::ViewKind,
     /// Further datasets registered beside the main one (`--table NAME=PATH`), by view name.
     pub attached: Vec<String>,
@@ -134,6 +150,14 @@ async fn stage(
     Ok((tmp, schema))
 }
 
+/// What a dataset is, beside its session and columns.
+struct Parts {
+    label: String,
+    format: InputFormat,
+    kind: view::ViewKind,
+    staged: Option<tempfile::TempPath>,
+}
+
 impl Dataset {
     /// Register files as a dataset for rules.
     pub async fn open(
@@ -164,41 +188,52 @@ impl Dataset {
         let staged = if stage_it {
             let (path, staged_schema) = stage(&ctx).await.map_err(|e| InputError {
                 path: input.files[0].clone(),
-                message: input::clean_error(&e.to_string()),
+                message: clean_error(&e.to_string()),
             })?;
             schema = staged_schema;
             Some(path)
         } else {
             None
         };
-        let columns = schema
-            .fields()
-            .iter()
-            .map(|f| SourceColumn {
-                name: f.name().clone(),
-                data_type: f.data_type().clone(),
-            })
-            .collect();
         let label = input
             .files
             .iter()
             .map(|f| f.display().to_string())
             .collect::<Vec<_>>()
             .join(", ");
+        let parts = Parts {
+            label,
+            format: input.format,
+            kind,
+            staged,
+        };
+        Dataset::assemble(ctx, &schema, catalog, parts)
+            .await
+            .map_err(|e| InputError {
+                path: input.files[0].clone(),
+                message: clean_error(&e.to_string()),
+            })
+    }
+
+    /// The dataset over the source table registered in `ctx`, with its typed view.
+    async fn assemble(
+        ctx: SessionContext,
+        schema: &Schema,
+        catalog: &Catalog,
+        parts: Parts,
+    ) -> DfResult<Dataset> {
+        let columns = SourceColumn::of(schema);
         let ds = Dataset {
             ctx,
             columns,
             catalog: catalog.clone(),
-            label,
-            format: input.format.as_str().to_string(),
-            kind,
+            label: parts.label,
+            format: parts.format,
+            kind: parts.kind,
             attached: Vec::new(),
-            _staged: staged,
+            _staged: parts.staged,
         };
-        ds.register_view().await.map_err(|e| InputError {
-            path: input.files[0].clone(),
-            message: input::clean_error(&e.to_string()),
-        })?;
+        ds.register_view().await?;
         Ok(ds)
     }
 
@@ -249,27 +284,18 @@ impl Dataset {
         };
         let table = MemTable::try_new(schema.clone(), vec![vec![batch]])?;
         ctx.register_table(SOURCE_TABLE, Arc::new(table))?;
-        let columns = schema
-            .fields()
-            .iter()
-            .map(|f| SourceColumn {
-                name: f.name().clone(),
-                data_type: f.data_type().clone(),
-            })
-            .collect();
-        let format = if types.is_empty() { "csv" } else { "parquet" };
-        let ds = Dataset {
-            ctx,
-            columns,
-            catalog: catalog.clone(),
-            label: "example".into(),
-            format: format.into(),
-            kind: view::ViewKind::Rules,
-            attached: Vec::new(),
-            _staged: None,
+        let format = if types.is_empty() {
+            InputFormat::Csv
+        } else {
+            InputFormat::Parquet
         };
-        ds.register_view().await?;
-        Ok(ds)
+        let parts = Parts {
+            label: "example".into(),
+            format,
+            kind: view::ViewKind::Rules,
+            staged: None,
+        };
+        Dataset::assemble(ctx, &schema, catalog, parts).await
     }
 
     /// Register another export beside this one, as the typed view `name` (`--table NAME=PATH`).
@@ -293,14 +319,7 @@ impl Dataset {
         }
         let source = format!("{name}__source");
         let schema = input::register(&self.ctx, &source, input, true).await?;
-        let columns: Vec<SourceColumn> = schema
-            .fields()
-            .iter()
-            .map(|f| SourceColumn {
-                name: f.name().clone(),
-                data_type: f.data_type().clone(),
-            })
-            .collect();
+        let columns = SourceColumn::of(&schema);
         let sql = view::view_sql(
             &columns,
             &self.catalog,
@@ -312,13 +331,13 @@ impl Dataset {
             .ctx
             .sql(&sql)
             .await
-            .map_err(|e| err(input::clean_error(&e.to_string())))?;
+            .map_err(|e| err(clean_error(&e.to_string())))?;
         self.ctx
             .register_table(
                 datafusion::common::TableReference::bare(name),
                 df.into_view(),
             )
-            .map_err(|e| err(input::clean_error(&e.to_string())))?;
+            .map_err(|e| err(clean_error(&e.to_string())))?;
         self.attached.push(name.to_string());
         Ok(())
     }
@@ -327,7 +346,7 @@ impl Dataset {
         let sql = view::view_sql(
             &self.columns,
             &self.catalog,
-            self.format.starts_with("csv"),
+            self.format.is_text(),
             self.kind,
             SOURCE_TABLE,
         );

@@ -4,7 +4,7 @@
 //! depend on how the file stores each column (text as written vs native Parquet types).
 
 use super::{quote_ident, SourceColumn};
-use crate::catalog::Catalog;
+use crate::rules::catalog::Catalog;
 use crate::rules::{FocusType, ValueFormat};
 use datafusion::arrow::datatypes::DataType;
 

@@ -1,7 +1,7 @@
 //! The baseline: each dataset's outcome per requirement, as stable, sorted JSON with one
 //! requirement per line, so that its diff in a pull request reads as the list of changes.
 
-use crate::outcome::Status;
+use crate::check::outcome::Status;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

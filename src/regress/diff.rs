@@ -1,7 +1,7 @@
 //! Comparing a run with the baseline: what regressed, improved or otherwise changed.
 
 use super::baseline::{Baseline, DatasetState, RuleState};
-use crate::outcome::Status;
+use crate::check::outcome::Status;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

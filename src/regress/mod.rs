@@ -6,11 +6,10 @@ pub mod diff;
 pub mod manifest;
 pub mod render;
 
-use crate::engine::{Dataset, EngineOptions};
-use crate::input;
-use crate::report::{DatasetInfo, Report};
-use crate::rules::RuleSet;
-use crate::runner::{self, Applicability, RunOptions};
+use crate::engine::EngineOptions;
+use crate::output;
+use crate::pipeline::Request;
+use crate::rules::{FocusVersion, RuleSet};
 use baseline::{Baseline, DatasetState, RuleState};
 use diff::{Change, ChangeKind};
 use futures::StreamExt;
@@ -160,46 +159,27 @@ async fn run_one(
         error: None,
         state: DatasetState::default(),
     };
-    let result: Result<(), String> = async {
+    let result: anyhow::Result<()> = async {
         let set = sets
             .get(&spec.focus_version)
-            .ok_or_else(|| format!("no rules for FOCUS {}", spec.focus_version))?;
-        let mut applicability = Applicability::parse(&spec.applicability.as_arg())?;
-        if let Some(decl) = &spec.declaration {
-            let d = crate::declaration::Declaration::load(&corpus.resolve_file(decl))
-                .map_err(|e| e.to_string())?;
-            applicability = d.applicability(&applicability);
-        }
-        let input = input::resolve(&corpus.resolve_paths(spec)).map_err(|e| e.to_string())?;
-        run.format = Some(input.format.as_str().to_string());
-        let ds = Dataset::open(&input, &set.catalog, engine)
-            .await
-            .map_err(|e| e.to_string())?;
-        let opts = RunOptions {
-            applicability: applicability.clone(),
-            sample_rows: 0,
-            concurrency: 2,
-        };
-        let result = runner::run(set, &ds, &opts)
-            .await
-            .map_err(|e| e.to_string())?;
-        let info = DatasetInfo {
-            paths: input
-                .files
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect(),
-            format: input.format.as_str().to_string(),
-            rows: result.rows,
-            columns: ds.columns.len(),
-        };
-        let report = Report::build(set, &result.outcomes, info, applicability.describe());
-        run.rows = Some(result.rows);
+            .ok_or_else(|| anyhow::anyhow!("no rules for FOCUS {}", spec.focus_version))?;
+        let mut request = Request::new(set, corpus.resolve_paths(spec), engine.clone());
+        request.applicability = spec
+            .applicability
+            .as_arg()
+            .parse()
+            .map_err(anyhow::Error::msg)?;
+        request.declaration = spec.declaration.as_ref().map(|d| corpus.resolve_file(d));
+        request.sample_rows = 0;
+        let prepared = request.prepare()?;
+        run.format = Some(prepared.input.format.as_str().to_string());
+        let report = prepared.run().await?.report;
+        run.rows = Some(report.dataset.rows);
         run.conformant = Some(report.summary.conformant);
         run.mandatory_failures = report.summary.mandatory_failures;
         run.state = DatasetState {
             readable: true,
-            rows: Some(result.rows),
+            rows: Some(report.dataset.rows),
             conformant: Some(report.summary.conformant),
             rules: report
                 .rules
@@ -219,7 +199,7 @@ async fn run_one(
     }
     .await;
     if let Err(e) = result {
-        run.error = Some(e);
+        run.error = Some(format!("{e:#}"));
         run.state = DatasetState {
             readable: false,
             ..Default::default()
@@ -272,4 +252,104 @@ pub async fn run_corpus(
     bar.finish_and_clear();
     runs.sort_by_key(|(i, _)| *i);
     runs.into_iter().map(|(_, r)| r).collect()
+}
+
+/// What `regress` was asked to do.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A directory holding corpus.yaml, or a manifest file.
+    pub corpus: std::path::PathBuf,
+    /// Default: baseline.json beside the manifest.
+    pub baseline: Option<std::path::PathBuf>,
+    pub update_baseline: bool,
+    /// A user rules directory adding to or overriding the embedded rules.
+    pub rules_dir: Option<std::path::PathBuf>,
+    pub run: RegressOptions,
+}
+
+/// The outcome of `regress`: the report, and how many rule files failed to load.
+pub struct Regress {
+    pub report: RegressReport,
+    pub rule_errors: usize,
+}
+
+impl Regress {
+    /// 1 for a regression (unless the baseline was just rewritten), 2 when rule files did not
+    /// load, otherwise 0.
+    pub fn exit_code(&self) -> i32 {
+        let r = &self.report;
+        if r.regressions + r.derived_regressions > 0 && !r.baseline_updated {
+            1
+        } else if self.rule_errors > 0 {
+            2
+        } else {
+            0
+        }
+    }
+}
+
+/// Run the corpus, compare with the baseline and, when asked and every rule loaded, rewrite it.
+pub async fn regress(settings: &Settings) -> anyhow::Result<Regress> {
+    let corpus = Corpus::load(&settings.corpus)?;
+    let baseline_path = settings
+        .baseline
+        .clone()
+        .unwrap_or_else(|| corpus.dir.join("baseline.json"));
+    let before = if baseline_path.exists() {
+        Baseline::read(&baseline_path)?
+    } else if settings.update_baseline {
+        Baseline::new(Default::default())
+    } else {
+        anyhow::bail!(
+            "{}: no baseline yet; create it with --update-baseline",
+            baseline_path.display()
+        );
+    };
+    let mut sets = BTreeMap::new();
+    let mut rule_errors = 0;
+    let versions: std::collections::BTreeSet<&String> = corpus
+        .manifest
+        .datasets
+        .iter()
+        .map(|d| &d.focus_version)
+        .collect();
+    for v in versions {
+        let loaded = FocusVersion::parse(v)
+            .map_err(|e| crate::rules::LoadError {
+                path: corpus.manifest_path.clone(),
+                line: None,
+                message: e,
+            })
+            .and_then(|fv| RuleSet::load(&fv, settings.rules_dir.as_deref()));
+        match loaded {
+            Ok(loaded) => {
+                for e in &loaded.errors {
+                    eprintln!("focus-sql: rule error: {e}");
+                }
+                rule_errors += loaded.errors.len();
+                sets.insert(v.clone(), loaded.set);
+            }
+            Err(e) => eprintln!("focus-sql: FOCUS {v}: {e}"),
+        }
+    }
+    let runs = run_corpus(&corpus, &sets, &settings.run).await;
+    let current = current_state(&runs);
+    let changes = diff::compare(&before, &current, &links(&sets));
+    let update = settings.update_baseline && rule_errors == 0;
+    if settings.update_baseline && !update {
+        eprintln!("focus-sql: not rewriting the baseline: {rule_errors} rule file(s) did not load");
+    }
+    if update {
+        output::write_output(Some(&baseline_path), |w| current.write(w))?;
+    }
+    Ok(Regress {
+        report: RegressReport::new(
+            corpus.manifest_path.display().to_string(),
+            baseline_path.display().to_string(),
+            update,
+            runs,
+            changes,
+        ),
+        rule_errors,
+    })
 }

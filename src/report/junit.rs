@@ -2,7 +2,7 @@
 //! attribute; fail → <failure>, error → <error>, skip and needs_evidence → <skipped>.
 
 use super::Report;
-use crate::outcome::Status;
+use crate::check::outcome::Status;
 use std::collections::BTreeMap;
 
 pub fn escape(s: &str) -> String {

@@ -1,48 +1,22 @@
 //! The scorecard: outcomes of every rule gathered into a report with totals by status,
 //! keyword and column, rendered as a table, JSON or JUnit XML.
 
-pub mod json;
 pub mod junit;
 pub mod table;
 
+use crate::check::outcome::{Outcome, Status};
+use crate::engine::input::InputFormat;
 use crate::engine::Sample;
-use crate::outcome::{Outcome, Status};
-use crate::rules::{Keyword, RuleSet};
+use crate::rules::{EntityType, Function, Keyword, RuleSet, RuleType};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 /// Output formats of `validate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
     Table,
     Json,
     Junit,
-}
-
-impl FromStr for ReportFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "table" => Ok(ReportFormat::Table),
-            "json" => Ok(ReportFormat::Json),
-            "junit" => Ok(ReportFormat::Junit),
-            other => Err(format!(
-                "unknown format `{other}` (expected table, json or junit)"
-            )),
-        }
-    }
-}
-
-impl fmt::Display for ReportFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ReportFormat::Table => "table",
-            ReportFormat::Json => "json",
-            ReportFormat::Junit => "junit",
-        })
-    }
 }
 
 /// Outcome counts per status.
@@ -84,7 +58,9 @@ pub struct Summary {
     pub conformant: bool,
     pub mandatory_failures: u64,
     pub totals: Counts,
-    pub by_keyword: BTreeMap<String, Counts>,
+    /// Serialized in the order of the keywords' text, as a JSON object.
+    #[serde(serialize_with = "by_keyword_text")]
+    pub by_keyword: BTreeMap<Keyword, Counts>,
     pub by_entity: BTreeMap<String, Counts>,
 }
 
@@ -94,10 +70,10 @@ pub struct RuleEntry {
     pub status: Status,
     pub keyword: Keyword,
     pub entity: String,
-    pub entity_type: String,
-    pub function: String,
+    pub entity_type: EntityType,
+    pub function: Function,
     #[serde(rename = "type")]
-    pub rule_type: String,
+    pub rule_type: RuleType,
     pub requirement: String,
     pub violations: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,7 +85,7 @@ pub struct RuleEntry {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DatasetInfo {
     pub paths: Vec<String>,
-    pub format: String,
+    pub format: InputFormat,
     pub rows: u64,
     pub columns: usize,
 }
@@ -122,9 +98,6 @@ pub struct Report {
     pub applicability: String,
     pub summary: Summary,
     pub rules: Vec<RuleEntry>,
-    /// With a declaration: the certification verdict.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub certification: Option<crate::certify::Certification>,
 }
 
 impl Report {
@@ -135,7 +108,7 @@ impl Report {
         applicability: String,
     ) -> Report {
         let mut totals = Counts::default();
-        let mut by_keyword: BTreeMap<String, Counts> = BTreeMap::new();
+        let mut by_keyword: BTreeMap<Keyword, Counts> = BTreeMap::new();
         let mut by_entity: BTreeMap<String, Counts> = BTreeMap::new();
         let mut rules = Vec::new();
         let mut mandatory_failures = 0;
@@ -144,10 +117,7 @@ impl Report {
                 continue;
             };
             totals.add(o.status);
-            by_keyword
-                .entry(rule.keyword.as_str().to_string())
-                .or_default()
-                .add(o.status);
+            by_keyword.entry(rule.keyword).or_default().add(o.status);
             by_entity
                 .entry(rule.entity.clone())
                 .or_default()
@@ -160,9 +130,9 @@ impl Report {
                 status: o.status,
                 keyword: rule.keyword,
                 entity: rule.entity.clone(),
-                entity_type: rule.entity_type.as_str().to_string(),
-                function: rule.function.as_str().to_string(),
-                rule_type: rule.rule_type.as_str().to_string(),
+                entity_type: rule.entity_type,
+                function: rule.function,
+                rule_type: rule.rule_type,
                 requirement: rule.requirement.clone(),
                 violations: o.violations,
                 reason: o.reason.clone(),
@@ -171,7 +141,7 @@ impl Report {
         }
         Report {
             tool: format!("focus-sql {}", env!("CARGO_PKG_VERSION")),
-            focus_version: set.version.clone(),
+            focus_version: set.version.to_string(),
             dataset,
             applicability,
             summary: Summary {
@@ -182,20 +152,15 @@ impl Report {
                 by_entity,
             },
             rules,
-            certification: None,
         }
     }
+}
 
-    pub fn render(
-        &self,
-        format: ReportFormat,
-        out: &mut dyn std::io::Write,
-        color: bool,
-    ) -> std::io::Result<()> {
-        match format {
-            ReportFormat::Table => table::render(self, out, color),
-            ReportFormat::Json => json::render(self, out),
-            ReportFormat::Junit => junit::render(self, out),
-        }
-    }
+/// The keyword counts as a JSON object ordered by the keywords' text (MAY, MUST, MUST NOT, …).
+fn by_keyword_text<S: serde::Serializer>(
+    map: &BTreeMap<Keyword, Counts>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let sorted: BTreeMap<&str, &Counts> = map.iter().map(|(k, c)| (k.as_str(), c)).collect();
+    sorted.serialize(serializer)
 }

@@ -2,7 +2,7 @@
 //! requirement with its text, violation count and a few offending rows.
 
 use super::{Counts, Report};
-use crate::outcome::Status;
+use crate::check::outcome::Status;
 use crate::rules::Keyword;
 use comfy_table::{presets, Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
 
@@ -14,7 +14,7 @@ const STATUS_HEADERS: [(&str, Status); 5] = [
     ("error", Status::Error),
 ];
 
-fn new_table(color: bool) -> Table {
+pub(crate) fn new_table(color: bool) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
@@ -49,7 +49,13 @@ fn counts_row(label: &str, counts: &Counts, color: bool) -> Vec<Cell> {
     row
 }
 
-pub fn render(report: &Report, out: &mut dyn std::io::Write, color: bool) -> std::io::Result<()> {
+/// Everything up to the closing line: header, totals by keyword and column, failing
+/// requirements with their offending rows.
+pub fn render_scorecard(
+    report: &Report,
+    out: &mut dyn std::io::Write,
+    color: bool,
+) -> std::io::Result<()> {
     let s = &report.summary;
     writeln!(
         out,
@@ -73,7 +79,7 @@ pub fn render(report: &Report, out: &mut dyn std::io::Write, color: bool) -> std
     header.push(Cell::new("total"));
     t.set_header(header);
     for k in Keyword::ALL {
-        if let Some(c) = s.by_keyword.get(k.as_str()) {
+        if let Some(c) = s.by_keyword.get(&k) {
             t.add_row(counts_row(k.as_str(), c, color));
         }
     }
@@ -138,9 +144,12 @@ pub fn render(report: &Report, out: &mut dyn std::io::Write, color: bool) -> std
             }
         }
     }
-    if let Some(c) = &report.certification {
-        certification(c, out, color)?;
-    }
+    Ok(())
+}
+
+/// The closing line: the verdict on MUST / MUST NOT requirements and the totals.
+pub fn render_result(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let s = &report.summary;
     writeln!(out)?;
     let verdict = if s.conformant {
         "no MUST or MUST NOT requirement failed".to_string()
@@ -158,7 +167,7 @@ pub fn render(report: &Report, out: &mut dyn std::io::Write, color: bool) -> std
     )
 }
 
-fn truncate(s: &str, n: usize) -> String {
+pub(crate) fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {
@@ -166,118 +175,4 @@ fn truncate(s: &str, n: usize) -> String {
         t.push('…');
         t
     }
-}
-
-fn findings(
-    title: &str,
-    list: &[crate::certify::Finding],
-    out: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
-    if list.is_empty() {
-        return Ok(());
-    }
-    writeln!(out, "{title} ({}):", list.len())?;
-    for f in list {
-        writeln!(
-            out,
-            "  {} [{}] {} violation(s): {}",
-            f.id,
-            f.keyword,
-            f.violations,
-            truncate(&f.requirement, 90)
-        )?;
-        if let Some(w) = &f.workaround {
-            writeln!(out, "      workaround: {w}")?;
-        }
-        if let Some(k) = &f.kil {
-            writeln!(out, "      KIL: {k}")?;
-        }
-    }
-    Ok(())
-}
-
-/// The certification section (with --declaration).
-fn certification(
-    c: &crate::certify::Certification,
-    out: &mut dyn std::io::Write,
-    color: bool,
-) -> std::io::Result<()> {
-    use crate::certify::{Level, Verdict};
-    writeln!(out)?;
-    writeln!(
-        out,
-        "Certification ({}, FOCUS {})",
-        c.provider, c.focus_version
-    )?;
-    writeln!(
-        out,
-        "  feature areas: {}",
-        if c.features.is_empty() {
-            "none declared".into()
-        } else {
-            c.features.join(", ")
-        }
-    )?;
-    let mut t = new_table(color);
-    t.set_header(["sample check", "", "detail"]);
-    for x in &c.sufficiency {
-        let level = match x.level {
-            Level::Ok => "ok",
-            Level::Warning => "warning",
-            Level::Insufficient => "INSUFFICIENT",
-        };
-        t.add_row([x.check.as_str(), level, x.detail.as_str()]);
-    }
-    writeln!(out, "{t}")?;
-    let mut t = new_table(color);
-    t.set_header(["attestation area", "state", "detail"]);
-    for a in &c.attestations {
-        let state = serde_json::to_value(&a.state)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        t.add_row([a.name.clone(), state, truncate(&a.detail, 70)]);
-    }
-    writeln!(out, "{t}")?;
-    findings(
-        "Blocking: mandatory columns failing static checks",
-        &c.blocking,
-        out,
-    )?;
-    findings(
-        "Deviations (MUST / MUST NOT on mandatory or conditional columns; counted)",
-        &c.deviations,
-        out,
-    )?;
-    findings(
-        "Known Industry Limitations (approved; disclosed, not counted)",
-        &c.kils,
-        out,
-    )?;
-    findings(
-        "Other MUST findings (recommended or optional columns, attributes, dataset; disclosed)",
-        &c.disclosed,
-        out,
-    )?;
-    findings("SHOULD findings (disclosed, not counted)", &c.should, out)?;
-    let verdict = match c.verdict {
-        Verdict::Blocked => {
-            "BLOCKED: mandatory columns fail static checks or the sample is insufficient"
-                .to_string()
-        }
-        Verdict::Deviations => format!(
-            "{} deviation(s) count toward the threshold",
-            c.deviation_count
-        ),
-        Verdict::Clean => "no deviation counts toward the threshold".to_string(),
-    };
-    writeln!(out, "certification: {verdict}")?;
-    writeln!(
-        out,
-        "conformance score: {:.1}% ({} of {} applicable requirements met; {} need evidence not yet attested)",
-        c.score * 100.0,
-        c.met,
-        c.applicable,
-        c.unattested_evidence.len()
-    )
 }

@@ -1,40 +1,24 @@
 //! Parsing rule YAML into [`Rule`]s, with errors that name the file and line.
 
+use super::catalog::{Catalog, ColumnDef};
+use super::error::{line_of_key, LoadError};
+use super::example::{build_examples, expect_lines_after, RawExample};
+use super::generic::GenericExamples;
 use super::model::*;
 use serde::Deserialize;
-use std::collections::BTreeMap;
-use std::fmt;
-use std::path::{Path, PathBuf};
-
-/// A rule file that could not be loaded.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoadError {
-    pub path: PathBuf,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
-            None => write!(f, "{}: {}", self.path.display(), self.message),
-        }
-    }
-}
-
-impl std::error::Error for LoadError {}
+use std::path::Path;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRule {
     id: String,
-    entity: String,
-    entity_type: String,
+    /// Default: the column or attribute the id names.
+    #[serde(default)]
+    entity: Option<String>,
     keyword: String,
     requirement: String,
-    #[serde(rename = "type")]
-    rule_type: String,
+    /// static or dynamic
+    kind: String,
     function: String,
     #[serde(default)]
     applicability: Vec<String>,
@@ -42,7 +26,9 @@ struct RawRule {
     depends_on: Vec<String>,
     #[serde(default)]
     note: Option<String>,
-    check: RawCheck,
+    /// A mapping (one shape key plus options), or one word: `present`, `type`, `format` (the
+    /// entity's catalog column, type and format) or `permission` (the requirement's own text).
+    check: serde_yaml::Value,
     #[serde(default)]
     examples: Vec<RawExample>,
 }
@@ -65,68 +51,83 @@ struct RawCheck {
     permission: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawExample {
-    expect: String,
-    #[serde(default)]
-    note: Option<String>,
-    #[serde(default)]
-    violations: Option<u64>,
-    #[serde(default)]
-    columns: Vec<String>,
-    #[serde(default)]
-    types: BTreeMap<String, String>,
-    #[serde(default)]
-    rows: Vec<serde_yaml::Mapping>,
+/// What a rule file needs from its version: the catalogs of its datasets and the shared
+/// example sets.
+pub struct Context<'a> {
+    pub version: &'a str,
+    /// (id prefix, catalog) of each dataset of the version.
+    pub datasets: &'a [(String, Catalog)],
+    pub generic: &'a GenericExamples,
 }
 
-/// 1-based line of the first line that starts (after indentation) with `key:`.
-pub fn line_of_key(text: &str, key: &str, from_line: usize) -> Option<usize> {
-    let needle = format!("{key}:");
-    text.lines()
-        .enumerate()
-        .skip(from_line.saturating_sub(1))
-        .find(|(_, l)| {
-            let t = l.trim_start().trim_start_matches("- ");
-            t.starts_with(&needle)
-        })
-        .map(|(i, _)| i + 1)
+impl Context<'_> {
+    /// The dataset a requirement id belongs to: the one whose prefix it carries (or the first).
+    fn catalog_for(&self, prefix: Option<&str>) -> Option<&Catalog> {
+        self.datasets
+            .iter()
+            .find(|(p, _)| prefix.is_some_and(|x| p.trim_end_matches('-') == x))
+            .or_else(|| self.datasets.first())
+            .map(|(_, c)| c)
+    }
+}
+
+/// The parts of a requirement id: `[PREFIX-]Entity-T-NNN-L`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdParts<'a> {
+    /// The dataset prefix (`CAU`, `CCT`…; none in FOCUS 1.2).
+    pub prefix: Option<&'a str>,
+    pub entity: &'a str,
+    pub entity_type: EntityType,
+}
+
+/// Split a requirement id, or None when it has not the FOCUS shape.
+pub fn parse_id(id: &str) -> Option<IdParts<'_>> {
+    let parts: Vec<&str> = id.split('-').collect();
+    let n = parts.len();
+    if n < 4 {
+        return None;
+    }
+    let (letter, number, level) = (parts[n - 3], parts[n - 2], parts[n - 1]);
+    let entity_type = match letter {
+        "C" => EntityType::Column,
+        "A" => EntityType::Attribute,
+        "D" => EntityType::Dataset,
+        "O" => EntityType::Object,
+        _ => return None,
+    };
+    if number.len() != 3 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !matches!(level, "M" | "C" | "O" | "R") {
+        return None;
+    }
+    let (prefix, entity) = match &parts[..n - 3] {
+        [entity] => (None, *entity),
+        [prefix, entity] if prefix.len() == 3 && prefix.bytes().all(|b| b.is_ascii_uppercase()) => {
+            (Some(*prefix), *entity)
+        }
+        _ => return None,
+    };
+    if entity.is_empty() || !entity.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    Some(IdParts {
+        prefix,
+        entity,
+        entity_type,
+    })
 }
 
 /// The 1-based lines of each `- expect:` item under `examples:`.
 fn example_lines(text: &str) -> Vec<usize> {
-    let start = line_of_key(text, "examples", 1).unwrap_or(usize::MAX);
-    text.lines()
-        .enumerate()
-        .filter(|(i, l)| i + 1 > start && l.trim_start().starts_with("- expect:"))
-        .map(|(i, _)| i + 1)
-        .collect()
+    expect_lines_after(text, line_of_key(text, "examples", 1).unwrap_or(usize::MAX))
 }
 
-fn cell(value: &serde_yaml::Value) -> Result<Option<String>, String> {
-    use serde_yaml::Value;
-    match value {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s.clone())),
-        Value::Number(n) => Ok(Some(n.to_string())),
-        Value::Bool(b) => Ok(Some(b.to_string())),
-        other => Err(format!(
-            "example cell must be a string, number, boolean or null, found {}",
-            match other {
-                Value::Sequence(_) => "a list",
-                Value::Mapping(_) => "a mapping",
-                _ => "a tagged value",
-            }
-        )),
-    }
-}
-
-/// Parse one rule file. `display_path` is what errors show; `version` comes from the folder.
+/// Parse one rule file. `display_path` is what errors show.
 pub fn parse_rule(
     text: &str,
     display_path: &Path,
-    version: &str,
+    ctx: &Context,
     embedded: bool,
 ) -> Result<Rule, LoadError> {
     let err = |line: Option<usize>, message: String| LoadError {
@@ -134,16 +135,7 @@ pub fn parse_rule(
         line,
         message,
     };
-    let raw: RawRule = serde_yaml::from_str(text).map_err(|e| {
-        let line = e.location().map(|l| l.line());
-        let msg = e.to_string();
-        // serde_yaml appends " at line X column Y"; keep the message short since we print the line.
-        let msg = match msg.find(" at line ") {
-            Some(i) => msg[..i].to_string(),
-            None => msg,
-        };
-        err(line, msg)
-    })?;
+    let raw: RawRule = serde_yaml::from_str(text).map_err(|e| LoadError::yaml(display_path, &e))?;
     let key_line = |key: &str| line_of_key(text, key, 1);
 
     let stem = display_path
@@ -156,6 +148,15 @@ pub fn parse_rule(
             format!("id `{}` does not match the file name `{stem}.yaml`", raw.id),
         ));
     }
+    let parts = parse_id(&raw.id).ok_or_else(|| {
+        err(
+            key_line("id"),
+            format!(
+                "id `{}` is not a FOCUS requirement id ([PREFIX-]Name-C|A|D|O-NNN-M|C|O|R)",
+                raw.id
+            ),
+        )
+    })?;
     let keyword = Keyword::parse(&raw.keyword).ok_or_else(|| {
         err(
             key_line("keyword"),
@@ -170,125 +171,32 @@ pub fn parse_rule(
             ),
         )
     })?;
-    let entity_type = EntityType::parse(&raw.entity_type).ok_or_else(|| {
-        err(
-            key_line("entity_type"),
-            format!(
-                "unknown entity_type `{}`, expected one of: {}",
-                raw.entity_type,
-                EntityType::expected()
-            ),
-        )
-    })?;
-    let rule_type = RuleType::parse(&raw.rule_type).ok_or_else(|| {
-        err(
-            key_line("type"),
-            format!(
-                "unknown type `{}`, expected one of: {}",
-                raw.rule_type,
-                RuleType::expected()
-            ),
-        )
-    })?;
-    let function = Function::parse(&raw.function).ok_or_else(|| {
-        err(
-            key_line("function"),
-            format!(
-                "unknown function `{}`, expected one of: {}",
-                raw.function,
-                Function::expected()
-            ),
-        )
-    })?;
+    let rule_type = RuleType::parse_as(&raw.kind, "kind").map_err(|m| err(key_line("kind"), m))?;
+    let function =
+        Function::parse_as(&raw.function, "function").map_err(|m| err(key_line("function"), m))?;
+    let entity = raw.entity.unwrap_or_else(|| parts.entity.to_string());
+    let entity_type = parts.entity_type;
+    let requirement = raw.requirement.trim().to_string();
 
     let check_line = key_line("check").unwrap_or(1);
-    let (check, screen) =
-        build_check(raw.check, &raw.entity).map_err(|m| err(Some(check_line), m))?;
+    let catalog = ctx.catalog_for(parts.prefix);
+    let (check, screen) = build_check(raw.check, &entity, &requirement, catalog)
+        .map_err(|m| err(Some(check_line), m))?;
 
-    let lines = example_lines(text);
-    let mut examples = Vec::new();
-    for (i, ex) in raw.examples.into_iter().enumerate() {
-        let line = lines.get(i).copied().unwrap_or(check_line);
-        let expect = Expect::parse(&ex.expect).ok_or_else(|| {
-            err(
-                Some(line),
-                format!("unknown expect `{}`, expected pass or fail", ex.expect),
-            )
-        })?;
-        if ex.violations.is_some() && expect == Expect::Pass {
-            return Err(err(
-                Some(line),
-                "`violations` is only meaningful on a fail example".into(),
-            ));
-        }
-        if ex.violations == Some(0) {
-            return Err(err(
-                Some(line),
-                "a fail example needs at least one violation; use expect: pass".into(),
-            ));
-        }
-        let mut types = BTreeMap::new();
-        for (col, t) in &ex.types {
-            let ty = PhysicalType::parse(t).ok_or_else(|| {
-                err(Some(line), format!("column {col}: unknown physical type `{t}`, expected one of string, double, int64, boolean, timestamp"))
-            })?;
-            types.insert(col.clone(), ty);
-        }
-        let mut columns: Vec<String> = ex.columns.clone();
-        let mut maps: Vec<BTreeMap<String, Option<String>>> = Vec::new();
-        for row in &ex.rows {
-            let mut map = BTreeMap::new();
-            for (k, v) in row {
-                let key = match k {
-                    serde_yaml::Value::String(s) => s.clone(),
-                    other => {
-                        return Err(err(
-                            Some(line),
-                            format!("example column name must be a string, found {other:?}"),
-                        ))
-                    }
-                };
-                let value = cell(v).map_err(|m| err(Some(line), format!("column {key}: {m}")))?;
-                if !columns.contains(&key) {
-                    columns.push(key.clone());
-                }
-                map.insert(key, value);
-            }
-            maps.push(map);
-        }
-        let rows = maps
-            .into_iter()
-            .map(|m| {
-                columns
-                    .iter()
-                    .map(|c| m.get(c).cloned().flatten())
-                    .collect()
-            })
-            .collect();
-        if let Some(col) = types.keys().find(|c| !columns.contains(c)) {
-            return Err(err(
-                Some(line),
-                format!("`types` names {col}, which is not a column of this example"),
-            ));
-        }
-        examples.push(Example {
-            expect,
-            note: ex.note,
-            violations: ex.violations,
-            columns,
-            types,
-            rows,
-            line,
-        });
-    }
+    // Type, format and presence checks run the shared examples of their kind first.
+    let generic = ctx.generic.for_check(&check);
+    let own = build_examples(raw.examples, &example_lines(text), check_line)
+        .map_err(|(line, m)| err(Some(line), m))?;
+    let mut examples = generic;
+    examples.extend(own);
 
     Ok(Rule {
         id: raw.id,
-        focus_version: version.to_string(),
-        entity: raw.entity,
+        focus_version: ctx.version.to_string(),
+        entity,
         entity_type,
         keyword,
-        requirement: raw.requirement.trim().to_string(),
+        requirement,
         rule_type,
         function,
         applicability: raw.applicability,
@@ -307,7 +215,25 @@ pub fn parse_rule(
 
 /// The check, and for a screen (`row`/`sql` with `evidence`) the evidence still needed when the
 /// data shows no violation.
-fn build_check(mut raw: RawCheck, entity: &str) -> Result<(Check, Option<String>), String> {
+fn build_check(
+    value: serde_yaml::Value,
+    entity: &str,
+    requirement: &str,
+    catalog: Option<&Catalog>,
+) -> Result<(Check, Option<String>), String> {
+    let mut raw: RawCheck = match value {
+        serde_yaml::Value::String(word) => {
+            return word_check(&word, entity, requirement, catalog).map(|c| (c, None))
+        }
+        v @ serde_yaml::Value::Mapping(_) => {
+            serde_yaml::from_value(v).map_err(|e| format!("check: {e}"))?
+        }
+        _ => {
+            return Err(
+                "check is a mapping, or one of the words present, type, format, permission".into(),
+            )
+        }
+    };
     let screen = if raw.evidence.is_some() && (raw.row.is_some() || raw.sql.is_some()) {
         let text = raw.evidence.take().unwrap_or_default();
         if text.trim().is_empty() {
@@ -317,10 +243,60 @@ fn build_check(mut raw: RawCheck, entity: &str) -> Result<(Check, Option<String>
     } else {
         None
     };
-    build_shape(raw, entity).map(|c| (c, screen))
+    build_shape(raw, entity, catalog).map(|c| (c, screen))
 }
 
-fn build_shape(raw: RawCheck, entity: &str) -> Result<Check, String> {
+/// The catalog entry of `column`, or an error naming the version's catalog.
+fn catalog_column<'a>(catalog: Option<&'a Catalog>, column: &str) -> Result<&'a ColumnDef, String> {
+    let catalog = catalog.ok_or("no column catalog for this rule's dataset")?;
+    catalog.column(column).ok_or_else(|| {
+        format!(
+            "{column} is not a column of the FOCUS {} {} catalog",
+            catalog.version, catalog.dataset
+        )
+    })
+}
+
+/// A one-word check: everything it needs comes from the catalog or the requirement.
+fn word_check(
+    word: &str,
+    entity: &str,
+    requirement: &str,
+    catalog: Option<&Catalog>,
+) -> Result<Check, String> {
+    Ok(match word {
+        "present" => {
+            catalog_column(catalog, entity)?;
+            Check::Present {
+                column: entity.to_string(),
+            }
+        }
+        "type" => Check::Type {
+            column: entity.to_string(),
+            ty: catalog_column(catalog, entity)?.ty,
+            when: None,
+        },
+        "format" => {
+            let def = catalog_column(catalog, entity)?;
+            Check::Format {
+                column: entity.to_string(),
+                format: def
+                    .format
+                    .ok_or_else(|| format!("the catalog gives {entity} no format"))?,
+                when: None,
+            }
+        }
+        "permission" => Check::Permission(requirement.to_string()),
+        other => {
+            return Err(format!(
+                "unknown check `{other}`: one word is present, type, format or permission; \
+                 anything else is a mapping (row, sql, all_of, any_of, evidence…)"
+            ))
+        }
+    })
+}
+
+fn build_shape(raw: RawCheck, entity: &str, catalog: Option<&Catalog>) -> Result<Check, String> {
     let shapes: Vec<&str> = [
         ("row", raw.row.is_some()),
         ("sql", raw.sql.is_some()),
@@ -398,12 +374,14 @@ fn build_shape(raw: RawCheck, entity: &str) -> Result<Check, String> {
         },
         "type" => {
             let t = raw.ty.unwrap();
-            let ty = FocusType::parse(&t).ok_or_else(|| {
-                format!(
-                    "unknown type `{t}`, expected one of: {}",
-                    FocusType::expected()
-                )
-            })?;
+            let ty = FocusType::parse_as(&t, "type")?;
+            let def = catalog_column(catalog, &column)?;
+            if def.ty != ty {
+                return Err(format!(
+                    "type `{t}` disagrees with the catalog, which types {column} as {}",
+                    def.ty
+                ));
+            }
             Check::Type {
                 column,
                 ty,
@@ -412,12 +390,15 @@ fn build_shape(raw: RawCheck, entity: &str) -> Result<Check, String> {
         }
         "format" => {
             let f = raw.format.unwrap();
-            let format = ValueFormat::parse(&f).ok_or_else(|| {
-                format!(
-                    "unknown format `{f}`, expected one of: {}",
-                    ValueFormat::expected()
-                )
-            })?;
+            let format = ValueFormat::parse_as(&f, "format")?;
+            let def = catalog_column(catalog, &column)?;
+            if def.format != Some(format) {
+                return Err(format!(
+                    "format `{f}` disagrees with the catalog, which gives {column} {}",
+                    def.format
+                        .map_or("no format".to_string(), |f| format!("the {f} format"))
+                ));
+            }
             Check::Format {
                 column,
                 format,
@@ -448,13 +429,13 @@ fn build_shape(raw: RawCheck, entity: &str) -> Result<Check, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::GenericExamples;
 
     const GOOD: &str = "id: X-C-001-M
 entity: X
-entity_type: column
 keyword: MUST NOT
 requirement: X MUST NOT be null.
-type: static
+kind: static
 function: nullability
 check:
   row: X IS NOT NULL
@@ -468,11 +449,36 @@ examples:
       - { X: null, Y: 2 }
 ";
 
+    const CATALOG: &str = "version: \"9.9\"
+dataset: CostAndUsage
+columns:
+  - { name: X, type: decimal, level: mandatory, nullable: false, format: numeric }
+  - { name: Y, type: string, level: optional, nullable: true }
+";
+
+    const GENERIC: &str = "type:
+  decimal:
+    - expect: pass
+      rows:
+        - { \"{column}\": \"1\" }
+    - expect: fail
+      rows:
+        - { \"{column}\": \"one\" }
+";
+
     fn parse(text: &str) -> Result<Rule, LoadError> {
+        let catalog = Catalog::parse(CATALOG, Path::new("columns.yaml")).unwrap();
+        let generic = GenericExamples::parse(GENERIC, Path::new("generic/examples.yaml")).unwrap();
+        let datasets = vec![(String::new(), catalog)];
+        let ctx = Context {
+            version: "9.9",
+            datasets: &datasets,
+            generic: &generic,
+        };
         parse_rule(
             text,
-            Path::new("rules.d/focus-1.2/X/X-C-001-M.yaml"),
-            "1.2",
+            Path::new("rules.d/focus-9.9/X/X-C-001-M.yaml"),
+            &ctx,
             false,
         )
     }
@@ -481,6 +487,7 @@ examples:
     fn parses_a_rule_with_examples() {
         let r = parse(GOOD).unwrap();
         assert_eq!(r.keyword, Keyword::MustNot);
+        assert_eq!(r.entity_type, EntityType::Column);
         assert_eq!(
             r.check,
             Check::Row {
@@ -496,8 +503,8 @@ examples:
             vec!["X".to_string(), "Y".to_string()]
         );
         assert_eq!(r.examples[1].rows, vec![vec![None, Some("2".to_string())]]);
-        assert_eq!(r.examples[1].line, 14);
-        assert_eq!(r.origin.check_line, 8);
+        assert_eq!(r.examples[1].line, 13);
+        assert_eq!(r.origin.check_line, 7);
     }
 
     #[test]
@@ -507,7 +514,7 @@ examples:
             "function: nullability\nseverity: high",
         );
         let e = parse(&text).unwrap_err();
-        assert_eq!(e.line, Some(8));
+        assert_eq!(e.line, Some(7));
         assert!(
             e.message.contains("unknown field `severity`"),
             "{}",
@@ -515,7 +522,7 @@ examples:
         );
         assert!(
             e.to_string()
-                .starts_with("rules.d/focus-1.2/X/X-C-001-M.yaml:8: "),
+                .starts_with("rules.d/focus-9.9/X/X-C-001-M.yaml:7: "),
             "{e}"
         );
     }
@@ -523,7 +530,7 @@ examples:
     #[test]
     fn bad_keyword_and_two_shapes_are_errors() {
         let e = parse(&GOOD.replace("keyword: MUST NOT", "keyword: MUSTN'T")).unwrap_err();
-        assert_eq!(e.line, Some(4));
+        assert_eq!(e.line, Some(3));
         assert!(e.message.contains("unknown keyword"));
         let e = parse(&GOOD.replace(
             "  row: X IS NOT NULL",
@@ -539,5 +546,58 @@ examples:
         let e = parse(&GOOD.replace("id: X-C-001-M", "id: X-C-002-M")).unwrap_err();
         assert_eq!(e.line, Some(1));
         assert!(e.message.contains("does not match the file name"));
+    }
+
+    #[test]
+    fn word_checks_take_column_type_and_format_from_the_catalog() {
+        let base = "id: X-C-001-M\nkeyword: MUST\nrequirement: X MUST be of type Decimal.\nkind: static\nfunction: type\n";
+        let r = parse(&format!("{base}check: type\n")).unwrap();
+        assert_eq!(r.entity, "X", "entity defaults to the id's name");
+        assert_eq!(
+            r.check,
+            Check::Type {
+                column: "X".into(),
+                ty: FocusType::Decimal,
+                when: None
+            }
+        );
+        // The shared decimal examples, written for X.
+        assert_eq!(r.examples.len(), 2);
+        assert_eq!(r.examples[0].columns, vec!["X".to_string()]);
+        assert_eq!(
+            r.examples[0].path.as_deref(),
+            Some(Path::new("generic/examples.yaml"))
+        );
+        let r = parse(&format!("{base}check: format\n")).unwrap();
+        assert!(matches!(
+            r.check,
+            Check::Format {
+                format: ValueFormat::Numeric,
+                ..
+            }
+        ));
+        let r = parse(&format!("{base}check: permission\n")).unwrap();
+        assert_eq!(
+            r.check,
+            Check::Permission("X MUST be of type Decimal.".into())
+        );
+        let e = parse(&format!("{base}check:\n  type: string\n")).unwrap_err();
+        assert!(e.message.contains("disagrees with the catalog"), "{e}");
+        assert_eq!(e.line, Some(6));
+        let e = parse(&format!("{base}check: typo\n")).unwrap_err();
+        assert!(e.message.contains("unknown check `typo`"), "{e}");
+    }
+
+    #[test]
+    fn ids_split_into_prefix_entity_and_type() {
+        let p = parse_id("CAU-BilledCost-C-003-M").unwrap();
+        assert_eq!(p.prefix, Some("CAU"));
+        assert_eq!(p.entity, "BilledCost");
+        assert_eq!(p.entity_type, EntityType::Column);
+        let p = parse_id("ContractAppliedObject-O-001-M").unwrap();
+        assert_eq!((p.prefix, p.entity_type), (None, EntityType::Object));
+        assert!(parse_id("BilledCost-X-003-M").is_none());
+        assert!(parse_id("BilledCost-C-3-M").is_none());
+        assert!(parse_id("billed cost").is_none());
     }
 }

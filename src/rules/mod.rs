@@ -1,60 +1,51 @@
 //! Rules: the model, loading from the embedded rules.d and from user directories, and the
 //! structural checks `rules lint` performs (ids, references, cycles, examples).
 
+pub mod applicability;
+pub mod catalog;
+pub mod declaration;
+pub mod embedded;
+pub mod error;
+pub mod example;
+pub mod generic;
 pub mod load;
 pub mod model;
+pub mod show;
+pub mod sync;
+pub mod version;
 
-pub use load::LoadError;
+pub use applicability::Applicability;
+pub use generic::GenericExamples;
+pub use version::{FocusVersion, VersionManifest};
+
+pub use error::LoadError;
 pub use model::*;
 
-use crate::catalog::Catalog;
+use catalog::Catalog;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
-}
+pub use embedded::{
+    embedded_evidence, embedded_queries, embedded_rule_schema, embedded_sample, EVIDENCE_DIR,
+    SCHEMA_COMMENT_PREFIX, SCHEMA_FILE,
+};
+pub use version::embedded_versions;
 
-/// The saved queries embedded at build time: (name, text).
-pub fn embedded_queries() -> &'static [(&'static str, &'static str)] {
-    embedded::EMBEDDED_QUERIES
-}
-
-/// The bundled sample export (testdata/sample.csv) as embedded at build time; empty if absent.
-pub fn embedded_sample() -> &'static str {
-    embedded::SAMPLE_CSV
-}
-
-/// The folder of rules.d holding certification evidence checks (`certify::EvidenceCheck`).
-pub const EVIDENCE_DIR: &str = "evidence";
-
-/// (path relative to rules.d, contents) of the embedded evidence checks.
-pub fn embedded_evidence() -> Vec<(&'static str, &'static str)> {
-    embedded::EMBEDDED_RULES
-        .iter()
-        .filter(|(p, _)| p.starts_with("evidence/"))
-        .copied()
-        .collect()
-}
-
-/// The FOCUS versions whose rules are embedded.
-pub fn embedded_versions() -> Vec<String> {
-    let mut v: Vec<String> = embedded::EMBEDDED_RULES
-        .iter()
-        .filter_map(|(p, _)| p.split('/').next())
-        .filter_map(|d| d.strip_prefix("focus-"))
-        .map(str::to_string)
-        .collect();
-    v.sort();
-    v.dedup();
-    v
+/// The relative path from a rule file to rules.d/rule.schema.json (rules sit two folders down:
+/// `focus-X.Y/Column/`).
+pub fn schema_reference(_rule: &Path) -> String {
+    format!("../../{SCHEMA_FILE}")
 }
 
 /// All rules of one FOCUS version, indexed by id.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
-    pub version: String,
+    pub version: FocusVersion,
+    /// The catalog of the version's first dataset (Cost and Usage): the one an export is
+    /// validated as.
     pub catalog: Catalog,
+    /// Every dataset of the version: (id prefix, catalog).
+    pub datasets: Vec<(String, Catalog)>,
     pub rules: Vec<Rule>,
     index: HashMap<String, usize>,
 }
@@ -66,10 +57,13 @@ pub struct Loaded {
     pub errors: Vec<LoadError>,
 }
 
-struct Source {
-    display: PathBuf,
-    text: String,
-    embedded: bool,
+/// One file of a rule set, embedded or from a user's directory.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Path as shown to users.
+    pub display: PathBuf,
+    pub text: String,
+    pub embedded: bool,
 }
 
 fn version_of(rel: &Path) -> Option<String> {
@@ -96,91 +90,158 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-impl RuleSet {
-    /// Load the embedded rules of `version`, then add or override them with the rules in `extra`.
-    pub fn load(version: &str, extra: Option<&Path>) -> Result<Loaded, LoadError> {
-        let mut catalog_src: Option<Source> = None;
-        let mut sources: BTreeMap<String, Source> = BTreeMap::new();
-        for (rel, text) in embedded::EMBEDDED_RULES {
-            let rel_path = Path::new(rel);
-            if version_of(rel_path).as_deref() != Some(version) {
-                continue;
-            }
+fn stem(p: &Path) -> String {
+    p.file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
+/// The files of one version: its own folder (by file stem) and the version-independent files
+/// at the root of rules.d (by relative path), the embedded ones overridden by `extra`'s.
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub version: BTreeMap<String, Source>,
+    pub root: BTreeMap<String, Source>,
+}
+
+impl Sources {
+    pub fn gather(version: &FocusVersion, extra: Option<&Path>) -> Result<Sources, LoadError> {
+        let mut out = Sources::default();
+        let folder = format!("{}/", version.folder());
+        for (rel, text) in embedded::all() {
             let src = Source {
-                display: Path::new("rules.d").join(rel_path),
+                display: Path::new("rules.d").join(rel),
                 text: text.to_string(),
                 embedded: true,
             };
-            if rel_path.file_name().is_some_and(|f| f == "columns.yaml") {
-                catalog_src = Some(src);
-            } else {
-                let stem = rel_path.file_stem().unwrap().to_string_lossy().to_string();
-                sources.insert(stem, src);
+            if let Some(inner) = rel.strip_prefix(&folder) {
+                out.version.insert(stem(Path::new(inner)), src);
+            } else if !rel.starts_with("focus-") {
+                out.root.insert(rel.to_string(), src);
             }
         }
-        if let Some(dir) = extra {
-            if !dir.is_dir() {
-                return Err(LoadError {
-                    path: dir.to_path_buf(),
-                    line: None,
-                    message: "rules directory not found".into(),
-                });
-            }
-            let mut files = Vec::new();
-            walk(dir, &mut files).map_err(|e| LoadError {
+        let Some(dir) = extra else { return Ok(out) };
+        if !dir.is_dir() {
+            return Err(LoadError {
                 path: dir.to_path_buf(),
                 line: None,
-                message: e.to_string(),
+                message: "rules directory not found".into(),
+            });
+        }
+        let mut files = Vec::new();
+        walk(dir, &mut files).map_err(|e| LoadError {
+            path: dir.to_path_buf(),
+            line: None,
+            message: e.to_string(),
+        })?;
+        for f in files {
+            let rel = f.strip_prefix(dir).unwrap_or(&f).to_path_buf();
+            let first = rel
+                .components()
+                .next()
+                .map(|c| c.as_os_str().to_string_lossy().to_string());
+            // evidence/ holds certification evidence checks, not requirements.
+            if first.as_deref() == Some(EVIDENCE_DIR) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&f).map_err(|e| LoadError {
+                path: f.clone(),
+                line: None,
+                message: format!("cannot read: {e}"),
             })?;
-            for f in files {
-                let rel = f.strip_prefix(dir).unwrap_or(&f);
-                // evidence/ holds certification evidence checks, not requirements.
-                if rel
-                    .components()
-                    .next()
-                    .is_some_and(|c| c.as_os_str() == EVIDENCE_DIR)
-                {
-                    continue;
-                }
-                // Files outside any focus-X.Y folder belong to the requested version.
-                let v = version_of(rel)
-                    .or_else(|| version_of(dir))
-                    .unwrap_or_else(|| version.to_string());
-                if v != version {
-                    continue;
-                }
-                let text = std::fs::read_to_string(&f).map_err(|e| LoadError {
-                    path: f.clone(),
-                    line: None,
-                    message: format!("cannot read: {e}"),
-                })?;
-                let src = Source {
-                    display: f.clone(),
-                    text,
-                    embedded: false,
-                };
-                if f.file_name().is_some_and(|n| n == "columns.yaml") {
-                    catalog_src = Some(src);
-                } else {
-                    let stem = f.file_stem().unwrap().to_string_lossy().to_string();
-                    sources.insert(stem, src);
-                }
+            let src = Source {
+                display: f.clone(),
+                text,
+                embedded: false,
+            };
+            if first.as_deref() == Some(GENERIC_DIR) {
+                out.root
+                    .insert(rel.to_string_lossy().replace('\\', "/"), src);
+                continue;
+            }
+            // Files outside any focus-X.Y folder belong to the requested version.
+            let v = version_of(&rel)
+                .or_else(|| version_of(dir))
+                .unwrap_or_else(|| version.to_string());
+            if v == version.as_str() {
+                out.version.insert(stem(&f), src);
             }
         }
-        let catalog_src = catalog_src.ok_or_else(|| LoadError {
-            path: PathBuf::from(format!("rules.d/focus-{version}/columns.yaml")),
+        Ok(out)
+    }
+}
+
+impl Sources {
+    /// Take the version's manifest and its catalogs out of the version files, leaving the rule
+    /// files: (manifest file, manifest, catalog file of each dataset in manifest order).
+    pub fn take_support(
+        &mut self,
+        version: &FocusVersion,
+    ) -> Result<(Source, VersionManifest, Vec<Source>), LoadError> {
+        let missing = |what: &str| LoadError {
+            path: PathBuf::from(format!("rules.d/{}/{what}", version.folder())),
             line: None,
             message: format!(
-                "no column catalog for FOCUS {version} (known versions: {})",
+                "no {what} for FOCUS {version} (known versions: {})",
                 embedded_versions().join(", ")
             ),
-        })?;
-        let catalog = Catalog::parse(&catalog_src.text, &catalog_src.display)?;
+        };
+        let manifest_src = self
+            .version
+            .remove(&stem(Path::new(version::MANIFEST)))
+            .ok_or_else(|| missing(version::MANIFEST))?;
+        let manifest = VersionManifest::parse(&manifest_src.text, &manifest_src.display)?;
+        let mut catalogs = Vec::new();
+        for d in &manifest.datasets {
+            catalogs.push(
+                self.version
+                    .remove(&stem(Path::new(&d.catalog)))
+                    .ok_or_else(|| missing(&d.catalog))?,
+            );
+        }
+        Ok((manifest_src, manifest, catalogs))
+    }
+}
 
+/// The folder of rules.d holding the shared example sets.
+pub const GENERIC_DIR: &str = "generic";
+
+impl RuleSet {
+    /// Load the embedded rules of `version`, then add or override them with the rules in `extra`.
+    pub fn load(version: &FocusVersion, extra: Option<&Path>) -> Result<Loaded, LoadError> {
+        let mut sources = Sources::gather(version, extra)?;
+        let (manifest_src, manifest, catalogs) = sources.take_support(version)?;
+        let mut datasets = Vec::new();
+        for (d, src) in manifest.datasets.iter().zip(catalogs) {
+            datasets.push((
+                d.id_prefix.clone(),
+                Catalog::parse(&src.text, &src.display)?,
+            ));
+        }
+        let Sources {
+            version: files,
+            root,
+        } = sources;
+        let generic_src = root
+            .get(&manifest.generic_examples)
+            .ok_or_else(|| LoadError {
+                path: manifest_src.display.clone(),
+                line: error::line_of_key(&manifest_src.text, "generic_examples", 1),
+                message: format!(
+                    "generic_examples: rules.d/{} not found",
+                    manifest.generic_examples
+                ),
+            })?;
+        let generic = GenericExamples::parse(&generic_src.text, &generic_src.display)?;
+        let ctx = load::Context {
+            version: version.as_str(),
+            datasets: &datasets,
+            generic: &generic,
+        };
         let mut rules = Vec::new();
         let mut errors = Vec::new();
-        for src in sources.into_values() {
-            match load::parse_rule(&src.text, &src.display, version, src.embedded) {
+        for src in files.into_values() {
+            match load::parse_rule(&src.text, &src.display, &ctx, src.embedded) {
                 Ok(rule) => rules.push(rule),
                 Err(e) => errors.push(e),
             }
@@ -193,13 +254,23 @@ impl RuleSet {
             .collect();
         Ok(Loaded {
             set: RuleSet {
-                version: version.to_string(),
-                catalog,
+                version: version.clone(),
+                catalog: datasets[0].1.clone(),
+                datasets,
                 rules,
                 index,
             },
             errors,
         })
+    }
+
+    /// The id nearest to `id`, for "did you mean" hints.
+    pub fn closest_id(&self, id: &str) -> Option<&str> {
+        self.rules
+            .iter()
+            .map(|r| (catalog::edit_distance(&r.id, id), r.id.as_str()))
+            .min()
+            .map(|(_, c)| c)
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {

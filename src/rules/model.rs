@@ -78,6 +78,12 @@ macro_rules! word_enum {
             pub fn expected() -> String {
                 Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
             }
+            /// Parse `s`, or say which words a `what` can be.
+            pub fn parse_as(s: &str, what: &str) -> Result<$name, String> {
+                Self::parse(s).ok_or_else(|| {
+                    format!("unknown {what} `{s}`, expected one of: {}", Self::expected())
+                })
+            }
         }
 
         impl fmt::Display for $name {
@@ -90,7 +96,7 @@ macro_rules! word_enum {
 
 word_enum!(
     /// What a requirement is about.
-    EntityType { Column => "column", Attribute => "attribute", Dataset => "dataset" }
+    EntityType { Column => "column", Attribute => "attribute", Dataset => "dataset", Object => "object" }
 );
 word_enum!(
     /// Static requirements hold row by row or on the schema; dynamic ones depend on context.
@@ -216,6 +222,8 @@ pub struct Example {
     pub rows: Vec<Vec<Option<String>>>,
     /// Line of the example in its file.
     pub line: usize,
+    /// The file it was written in, when not the rule's own (a shared example set).
+    pub path: Option<PathBuf>,
 }
 
 /// Where a rule came from.

@@ -2,9 +2,9 @@
 //! bundled sample) to any number of rows, giving every replica its own resources, so that the
 //! output stays conformant while having realistic cardinality.
 
-use crate::catalog::Catalog;
+use crate::engine::input::{self, InputFormat};
 use crate::engine::{format_rows, Dataset, EngineOptions};
-use crate::input::{self, InputFormat};
+use crate::rules::catalog::Catalog;
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -153,8 +153,12 @@ pub async fn synth(opts: &SynthOptions, catalog: &Catalog) -> Result<()> {
                 write_csv(&mut w, &columns, &template, opts.rows)?;
                 w.flush()?;
             }
-            crate::convert::to_parquet(&[csv.path().display().to_string()], &opts.output, catalog)
-                .await?;
+            crate::tools::convert::to_parquet(
+                &[csv.path().display().to_string()],
+                &opts.output,
+                catalog,
+            )
+            .await?;
         }
         InputFormat::NdJson => bail!(
             "{}: synth writes CSV, CSV.gz or Parquet",

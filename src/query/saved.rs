@@ -210,3 +210,34 @@ mod tests {
         assert!(all.len() >= 10, "{}", all.len());
     }
 }
+
+/// The library as a table: name, title, parameters, description.
+pub fn list_table(all: &[SavedQuery]) -> String {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_header(["name", "title", "parameters", "description"]);
+    for q in all {
+        t.add_row([
+            q.name.clone(),
+            q.title.clone(),
+            q.param_list(),
+            q.description.clone(),
+        ]);
+    }
+    t.to_string()
+}
+
+impl std::fmt::Display for SavedQuery {
+    /// Title, description, parameters and SQL, as `queries show` prints them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}\n{}\nparameters: {}\n\n{}",
+            self.name,
+            self.title,
+            self.description,
+            self.param_list(),
+            self.sql
+        )
+    }
+}

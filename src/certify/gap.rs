@@ -3,9 +3,9 @@
 //! mapping reference template, as Markdown or one self-contained HTML file.
 
 use crate::certify::{Certification, Finding, Level, Verdict};
-use crate::declaration::{Declaration, Feature};
 use crate::engine::{quote_ident, Dataset};
 use crate::report::Report;
+use crate::rules::declaration::{Declaration, Feature};
 use serde::Serialize;
 use std::io::Write;
 
@@ -107,8 +107,24 @@ pub struct GapReport<'a> {
     pub report: &'a Report,
     pub cert: &'a Certification,
     pub declaration: &'a Declaration,
-    pub columns: &'a [ColumnProfile],
+    pub columns: Vec<ColumnProfile>,
     pub generated: String,
+}
+
+/// The draft for a dataset validated with a declaration: its columns profiled.
+pub async fn build<'a>(
+    ds: &Dataset,
+    report: &'a Report,
+    cert: &'a Certification,
+    declaration: &'a Declaration,
+) -> anyhow::Result<GapReport<'a>> {
+    Ok(GapReport {
+        report,
+        cert,
+        declaration,
+        columns: profile(ds, report.dataset.rows).await?,
+        generated: format!("focus-sql {}", env!("CARGO_PKG_VERSION")),
+    })
 }
 
 fn verdict_text(c: &Certification) -> String {
@@ -173,7 +189,7 @@ fn findings_section(title: &str, intro: &str, list: &[Finding], with_workaround:
             .map(|f| {
                 let mut r = vec![
                     f.id.clone(),
-                    f.keyword.clone(),
+                    f.keyword.to_string(),
                     f.entity.clone(),
                     f.violations.to_string(),
                     f.requirement.clone(),

@@ -1,9 +1,9 @@
 //! Running every rule against its own examples (`focus-sql rules test`, and `cargo test`).
 
+use crate::check::outcome::Status;
+use crate::check::run_single;
 use crate::engine::Dataset;
-use crate::outcome::Status;
 use crate::rules::{Expect, Rule, RuleSet};
-use crate::runner::run_single;
 use futures::StreamExt;
 use std::path::PathBuf;
 

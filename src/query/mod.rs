@@ -1,8 +1,11 @@
 //! Ad-hoc SQL over an export: rendering result batches as table, CSV, JSON or NDJSON, and
 //! turning engine errors into messages with hints.
 
-use crate::catalog::Catalog;
+pub mod saved;
+pub mod shell;
+
 use crate::engine::Dataset;
+use crate::rules::catalog::Catalog;
 use datafusion::arrow::array::RecordBatch;
 use std::io::Write;
 
@@ -282,29 +285,8 @@ pub fn write_parquet(batches: &[RecordBatch], path: &std::path::Path) -> anyhow:
     Ok(())
 }
 
-/// Add a "did you mean" hint to unknown-column errors.
-pub fn explain_message(catalog: &Catalog, msg: &str) -> String {
-    let marker = "No field named ";
-    if let Some(i) = msg.find(marker) {
-        let rest = &msg[i + marker.len()..];
-        let name: String = rest
-            .trim_start_matches('"')
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        let bare = name.rsplit('.').next().unwrap_or(&name).to_string();
-        if let Some(close) = catalog.closest(&bare) {
-            if close != bare {
-                return format!("unknown column {bare} (did you mean {close}?)");
-            }
-        }
-        return format!("unknown column {bare}");
-    }
-    msg.to_string()
-}
-
 pub fn explain_error(ds: &Dataset, msg: &str) -> String {
-    explain_message(&ds.catalog, &crate::input::clean_error(msg))
+    crate::engine::error::explain_message(&ds.catalog, &crate::engine::clean_error(msg))
 }
 
 /// An error about `sql`, with the line and column it points at (from the parser's
@@ -518,4 +500,118 @@ mod tests {
         assert!(s[0].contains("'a;b'"));
         assert!(s[1].contains("\"e;f\""));
     }
+}
+
+/// Where the SQL of a `query` comes from.
+#[derive(Debug, Clone)]
+pub enum SqlSource {
+    /// `-c SQL`
+    Text(String),
+    /// `-f FILE`
+    File(std::path::PathBuf),
+    /// `--saved NAME --param k=v`
+    Saved {
+        name: String,
+        params: Vec<(String, String)>,
+        dir: Option<std::path::PathBuf>,
+    },
+    /// Standard input when it is not a terminal, the interactive shell when it is.
+    StdinOrShell,
+}
+
+impl SqlSource {
+    /// The SQL text, or None for the interactive shell.
+    pub fn read(&self) -> anyhow::Result<Option<String>> {
+        use anyhow::Context;
+        Ok(Some(match self {
+            SqlSource::Text(sql) => sql.clone(),
+            SqlSource::File(f) => std::fs::read_to_string(f)
+                .with_context(|| format!("{}: cannot read", f.display()))?,
+            SqlSource::Saved { name, params, dir } => {
+                let all = saved::load(dir.as_deref())?;
+                let q = saved::find(&all, name)?;
+                q.bind(&params.iter().cloned().collect())?
+            }
+            SqlSource::StdinOrShell => {
+                use std::io::IsTerminal;
+                if std::io::stdin().is_terminal() {
+                    return Ok(None);
+                }
+                let mut sql = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut sql)?;
+                sql
+            }
+        }))
+    }
+}
+
+/// Run one statement read-only (the guard, then the engine): the one executor behind `-c`,
+/// `-f`, `--saved` and the shell. Errors are one message with the line and column of the fault.
+pub async fn execute(ds: &Dataset, sql: &str) -> Result<Vec<RecordBatch>, String> {
+    execute_on(ds.ctx.clone(), sql.to_string())
+        .await
+        .map_err(|e| error_with_position(ds, sql, &e))
+}
+
+/// [`execute`] on an owned session, for a task of its own (the shell cancels it on Ctrl-C);
+/// the error is the engine's text.
+pub async fn execute_on(
+    ctx: datafusion::prelude::SessionContext,
+    sql: String,
+) -> Result<Vec<RecordBatch>, String> {
+    crate::engine::guard::check_user_query(&sql)?;
+    let df = ctx
+        .sql_with_options(&sql, crate::engine::guard::read_only())
+        .await
+        .map_err(|e| e.to_string())?;
+    df.collect().await.map_err(|e| e.to_string())
+}
+
+/// Run each statement of `sql` in order; the last one's result is returned.
+pub async fn run_script(ds: &Dataset, sql: &str) -> anyhow::Result<Vec<RecordBatch>> {
+    let statements = split_statements(sql);
+    if statements.is_empty() {
+        anyhow::bail!("no SQL statement given");
+    }
+    let mut last = Vec::new();
+    for stmt in &statements {
+        let stmt = stmt.trim_matches(|c: char| c == '\n' || c == '\r');
+        last = execute(ds, stmt).await.map_err(anyhow::Error::msg)?;
+    }
+    Ok(last)
+}
+
+/// Open `paths` as the typed CostAndUsage table for people (plus each `--table NAME=PATH`),
+/// refusing an `output` that is one of the inputs.
+pub async fn open(
+    paths: &[String],
+    tables: &[(String, String)],
+    catalog: &Catalog,
+    engine: &crate::engine::EngineOptions,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<Dataset> {
+    use crate::engine::input;
+    use anyhow::anyhow;
+    let main = input::resolve(paths).map_err(|e| anyhow!("{e}"))?;
+    let mut extra = Vec::new();
+    for (name, path) in tables {
+        extra.push((
+            name,
+            input::resolve(std::slice::from_ref(path)).map_err(|e| anyhow!("{e}"))?,
+        ));
+    }
+    if let Some(out) = output {
+        crate::output::check_not_input(out, &main.files)?;
+        for (_, i) in &extra {
+            crate::output::check_not_input(out, &i.files)?;
+        }
+    }
+    let kind = crate::engine::view::ViewKind::Query;
+    let mut ds = Dataset::open_as(&main, catalog, engine, kind)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    for (name, i) in &extra {
+        ds.attach(name, i).await.map_err(|e| anyhow!("{e}"))?;
+    }
+    Ok(ds)
 }

@@ -5,9 +5,9 @@
 //! id" survive); tag values are removed, keys kept. Costs, dates, currencies, categories and
 //! quantities are untouched. Deterministic for a given key.
 
-use crate::catalog::Catalog;
-use crate::engine::{quote_ident, Dataset, EngineOptions, SOURCE_TABLE};
-use crate::input;
+use crate::engine::input;
+use crate::engine::{quote_ident, Dataset, SOURCE_TABLE};
+use crate::rules::catalog::Catalog;
 use anyhow::{anyhow, bail, Context, Result};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -32,15 +32,13 @@ pub const NAMES: [&str; 4] = [
     "ResourceName",
     "CommitmentDiscountName",
 ];
-/// Columns where account ids may be embedded (ARN-like ids, descriptions); custom `x_` text
-/// columns are treated the same way.
-pub const EMBEDDING: [&str; 5] = [
-    "InvoiceId",
-    "SkuId",
-    "SkuPriceId",
-    "ChargeDescription",
-    "ResourceType",
-];
+/// Identifier columns where account and resource ids may be embedded (ARN-like ids).
+pub const EMBEDDING_IDS: [&str; 4] = ["InvoiceId", "SkuId", "SkuPriceId", "ResourceType"];
+/// Free-text columns, where names may appear too ("Hours for web-01"); custom `x_` text columns
+/// are treated the same way.
+pub const FREE_TEXT: [&str; 1] = ["ChargeDescription"];
+/// Values shorter than this are not looked for inside other text (they would match anywhere).
+const MIN_EMBEDDED: usize = 4;
 
 /// HMAC-SHA256 (RFC 2104).
 pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
@@ -62,17 +60,65 @@ pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
     out
 }
 
+/// Known values and their replacement tokens, found inside other text by one automaton.
+struct Embedded {
+    finder: aho_corasick::AhoCorasick,
+    tokens: Vec<String>,
+}
+
+impl Embedded {
+    fn new(values: Vec<(String, String)>) -> Option<Embedded> {
+        if values.is_empty() {
+            return None;
+        }
+        let finder = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(values.iter().map(|(v, _)| v))
+            .ok()?;
+        Some(Embedded {
+            finder,
+            tokens: values.into_iter().map(|(_, t)| t).collect(),
+        })
+    }
+
+    /// `text` with every whole occurrence of a known value replaced: a value counts only where
+    /// it is not part of a longer word (`prod` is not replaced inside `production`).
+    fn replace(&self, text: &str) -> String {
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
+        let mut out = String::new();
+        let mut last = 0;
+        for m in self.finder.find_iter(text) {
+            let before = text[..m.start()].chars().next_back();
+            let after = text[m.end()..].chars().next();
+            if word(before) || word(after) {
+                continue;
+            }
+            out.push_str(&text[last..m.start()]);
+            out.push_str(&self.tokens[m.pattern().as_usize()]);
+            last = m.end();
+        }
+        if last == 0 {
+            return text.to_string();
+        }
+        out.push_str(&text[last..]);
+        out
+    }
+}
+
 pub struct Scrubber {
     key: Vec<u8>,
-    /// Account ids found in the data, longest first, with their replacements.
-    accounts: Vec<(String, String)>,
+    /// Ids, looked for in identifier columns.
+    ids: Option<Embedded>,
+    /// Ids and names, looked for in free text.
+    text: Option<Embedded>,
 }
 
 impl Scrubber {
     pub fn new(key: &[u8]) -> Scrubber {
         Scrubber {
             key: key.to_vec(),
-            accounts: Vec::new(),
+            ids: None,
+            text: None,
         }
     }
 
@@ -83,28 +129,47 @@ impl Scrubber {
         format!("anon-{hex}")
     }
 
-    pub fn set_accounts(&mut self, ids: impl IntoIterator<Item = String>) {
-        // Very short ids would match inside unrelated text.
-        let mut a: Vec<(String, String)> = ids
-            .into_iter()
-            .filter(|i| i.chars().count() >= 4)
-            .map(|i| (self.token(&i), i))
-            .map(|(t, i)| (i, t))
-            .collect();
-        a.sort_by(|x, y| y.0.len().cmp(&x.0.len()).then(x.0.cmp(&y.0)));
-        a.dedup();
-        self.accounts = a;
+    /// The ids (account, resource, commitment…) and names found in the data, to be replaced
+    /// where they appear inside other values, by the same tokens as in their own columns.
+    pub fn set_known(
+        &mut self,
+        ids: impl IntoIterator<Item = String>,
+        names: impl IntoIterator<Item = String>,
+    ) {
+        let tokens = |values: Vec<String>| -> Vec<(String, String)> {
+            let mut v: Vec<(String, String)> = values
+                .into_iter()
+                .filter(|i| i.chars().count() >= MIN_EMBEDDED)
+                .map(|i| (self.token(&i), i))
+                .map(|(t, i)| (i, t))
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let ids = tokens(ids.into_iter().collect());
+        let mut all = ids.clone();
+        all.extend(tokens(names.into_iter().collect()));
+        all.sort();
+        all.dedup();
+        self.ids = Embedded::new(ids);
+        self.text = Embedded::new(all);
     }
 
-    /// Account ids inside `text` replaced by their tokens.
-    pub fn embedded(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for (id, token) in &self.accounts {
-            if out.contains(id.as_str()) {
-                out = out.replace(id.as_str(), token);
-            }
+    /// Known ids inside an identifier replaced by their tokens.
+    pub fn embedded_ids(&self, text: &str) -> String {
+        match &self.ids {
+            Some(e) => e.replace(text),
+            None => text.to_string(),
         }
-        out
+    }
+
+    /// Known ids and names inside free text replaced by their tokens.
+    pub fn embedded_text(&self, text: &str) -> String {
+        match &self.text {
+            Some(e) => e.replace(text),
+            None => text.to_string(),
+        }
     }
 
     /// Tag values removed (empty strings), keys kept; text that is not a JSON object is
@@ -128,7 +193,8 @@ enum Treatment {
     Keep,
     Hash,
     Tags,
-    Embedded,
+    EmbeddedIds,
+    FreeText,
 }
 
 fn treatment(name: &str, ty: &DataType) -> Treatment {
@@ -140,8 +206,10 @@ fn treatment(name: &str, ty: &DataType) -> Treatment {
         Treatment::Hash
     } else if name == "Tags" && text {
         Treatment::Tags
-    } else if text && (EMBEDDING.contains(&name) || name.starts_with("x_")) {
-        Treatment::Embedded
+    } else if text && EMBEDDING_IDS.contains(&name) {
+        Treatment::EmbeddedIds
+    } else if text && (FREE_TEXT.contains(&name) || name.starts_with("x_")) {
+        Treatment::FreeText
     } else {
         Treatment::Keep
     }
@@ -168,10 +236,37 @@ fn transform(s: &Scrubber, batch: &RecordBatch, schema: &SchemaRef) -> Result<Re
             Treatment::Keep => a.clone(),
             Treatment::Hash => map_strings(a, |v| s.token(v))?,
             Treatment::Tags => map_strings(a, |v| s.tags(v))?,
-            Treatment::Embedded => map_strings(a, |v| s.embedded(v))?,
+            Treatment::EmbeddedIds => map_strings(a, |v| s.embedded_ids(v))?,
+            Treatment::FreeText => map_strings(a, |v| s.embedded_text(v))?,
         });
     }
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+/// Every distinct non-null value of the given columns that the dataset has (all of them: a
+/// value left out would stay readable wherever it is embedded).
+async fn distinct_values(ds: &Dataset, columns: &[&str]) -> Result<Vec<String>> {
+    let selects: Vec<String> = columns
+        .iter()
+        .filter(|c| ds.has_column(c))
+        .map(|c| {
+            let c = quote_ident(c);
+            format!("SELECT DISTINCT CAST({c} AS VARCHAR) AS v FROM {SOURCE_TABLE} WHERE {c} IS NOT NULL")
+        })
+        .collect();
+    if selects.is_empty() {
+        return Ok(Vec::new());
+    }
+    let batches = ds
+        .collect(&selects.join(" UNION "))
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let mut out = Vec::new();
+    for b in &batches {
+        let text = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8)?;
+        out.extend(text.as_string::<i32>().iter().flatten().map(str::to_string));
+    }
+    Ok(out)
 }
 
 /// The output format, from the file name.
@@ -180,6 +275,21 @@ enum OutFormat {
     Csv,
     CsvGz,
     Parquet,
+}
+
+/// The secret key: the file's contents, else FOCUS_SQL_SCRUB_KEY, trimmed of surrounding
+/// whitespace (never a flag, which would land in shell history).
+pub fn read_key(key_file: Option<&Path>) -> Result<Vec<u8>> {
+    let key = match (key_file, std::env::var("FOCUS_SQL_SCRUB_KEY")) {
+        (Some(f), _) => {
+            std::fs::read(f).with_context(|| format!("{}: cannot read the key", f.display()))?
+        }
+        (None, Ok(k)) => k.into_bytes(),
+        (None, Err(_)) => {
+            anyhow::bail!("give the secret key with --key-file FILE or FOCUS_SQL_SCRUB_KEY")
+        }
+    };
+    Ok(key.trim_ascii().to_vec())
 }
 
 pub async fn scrub(paths: &[String], out: &Path, key: &[u8], catalog: &Catalog) -> Result<u64> {
@@ -195,33 +305,11 @@ pub async fn scrub(paths: &[String], out: &Path, key: &[u8], catalog: &Catalog) 
             out.display()
         ),
     };
-    let input = input::resolve(paths).map_err(|e| anyhow!("{e}"))?;
-    crate::output::check_not_input(out, &input.files)?;
-    let ds = Dataset::open(&input, catalog, &EngineOptions::default())
-        .await
-        .map_err(|e| anyhow!("{e}"))?;
+    let ds = super::open_input(paths, out, catalog).await?;
     let mut scrubber = Scrubber::new(key);
-    let account_cols: Vec<&str> = ["BillingAccountId", "SubAccountId"]
-        .into_iter()
-        .filter(|c| ds.has_column(c))
-        .collect();
-    if !account_cols.is_empty() {
-        let sql = account_cols
-            .iter()
-            .map(|c| format!("SELECT DISTINCT CAST({} AS VARCHAR) AS id FROM {SOURCE_TABLE} WHERE {} IS NOT NULL", quote_ident(c), quote_ident(c)))
-            .collect::<Vec<_>>()
-            .join(" UNION ");
-        let (_, sample) = ds
-            .count_and_sample(&sql, 1_000_000)
-            .await
-            .map_err(|e| anyhow!("{e}"))?;
-        scrubber.set_accounts(
-            sample
-                .rows
-                .into_iter()
-                .filter_map(|r| r.into_iter().next().flatten()),
-        );
-    }
+    let ids = distinct_values(&ds, &HASHED).await?;
+    let names = distinct_values(&ds, &NAMES).await?;
+    scrubber.set_known(ids, names);
     let df = ds.ctx.sql(&format!("SELECT * FROM {SOURCE_TABLE}")).await?;
     let in_schema = df.schema().inner().clone();
     let fields: Vec<Field> = in_schema
@@ -334,16 +422,45 @@ mod tests {
             Scrubber::new(b"another key!").token("ba-1001"),
             s.token("ba-1001")
         );
-        s.set_accounts(["123456789012".to_string(), "12".to_string()]);
+        s.set_known(
+            [
+                "123456789012".to_string(),
+                "12".to_string(),
+                "vm-web-01".to_string(),
+            ],
+            [
+                "web-01".to_string(),
+                "web-01-disk".to_string(),
+                "prod".to_string(),
+            ],
+        );
         let t = s.token("123456789012");
         assert_eq!(
-            s.embedded("arn:aws:ec2:us-east-1:123456789012:instance/i-1"),
+            s.embedded_ids("arn:aws:ec2:us-east-1:123456789012:instance/i-1"),
             format!("arn:aws:ec2:us-east-1:{t}:instance/i-1")
         );
         assert_eq!(
-            s.embedded("item 12"),
+            s.embedded_ids("item 12"),
             "item 12",
             "ids shorter than 4 characters are left alone"
+        );
+        // Names are replaced in free text, not in identifiers; the longest name wins, and only
+        // whole words count.
+        assert_eq!(s.embedded_ids("sku-web-01"), "sku-web-01");
+        assert_eq!(
+            s.embedded_text(
+                "SSD GB-Hours for web-01-disk, attached to web-01 (prod, not production)"
+            ),
+            format!(
+                "SSD GB-Hours for {}, attached to {} ({}, not production)",
+                s.token("web-01-disk"),
+                s.token("web-01"),
+                s.token("prod")
+            )
+        );
+        assert_eq!(
+            s.embedded_text("resource vm-web-01"),
+            format!("resource {}", s.token("vm-web-01"))
         );
         assert_eq!(
             s.tags(r#"{"env":"prod","owner":"alice"}"#),

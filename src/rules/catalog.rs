@@ -1,7 +1,8 @@
 //! The FOCUS column catalog of one version: each column's data type, feature level and
 //! nullability, read from `rules.d/focus-X.Y/columns.yaml`.
 
-use crate::rules::{FocusType, LoadError};
+use super::error::{line_of_key, LoadError};
+use super::model::{FocusType, ValueFormat};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -20,6 +21,8 @@ pub struct ColumnDef {
     pub ty: FocusType,
     pub level: FeatureLevel,
     pub nullable: bool,
+    /// The value format its values follow (NumericFormat, DateTimeFormat…), if any.
+    pub format: Option<ValueFormat>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,32 +48,36 @@ struct RawColumn {
     ty: String,
     level: FeatureLevel,
     nullable: bool,
+    #[serde(default)]
+    format: Option<String>,
 }
 
 impl Catalog {
     pub fn parse(text: &str, path: &Path) -> Result<Catalog, LoadError> {
-        let raw: RawCatalog = serde_yaml::from_str(text).map_err(|e| LoadError {
-            path: path.to_path_buf(),
-            line: e.location().map(|l| l.line()),
-            message: e.to_string(),
-        })?;
+        let raw: RawCatalog = serde_yaml::from_str(text).map_err(|e| LoadError::yaml(path, &e))?;
         let mut columns = Vec::new();
         for c in raw.columns {
-            let ty = FocusType::parse(&c.ty).ok_or_else(|| LoadError {
+            // Errors point at the column's own line.
+            let at = |message: String| LoadError {
                 path: path.to_path_buf(),
-                line: crate::rules::load::line_of_key(text, "{ name", 1),
-                message: format!(
-                    "column {}: unknown type `{}`, expected one of: {}",
-                    c.name,
-                    c.ty,
-                    FocusType::expected()
-                ),
-            })?;
+                line: text
+                    .lines()
+                    .position(|l| l.contains(&format!("name: {},", c.name)))
+                    .map(|i| i + 1)
+                    .or_else(|| line_of_key(text, "columns", 1)),
+                message: format!("column {}: {message}", c.name),
+            };
+            let ty = FocusType::parse_as(&c.ty, "type").map_err(at)?;
+            let format = match &c.format {
+                None => None,
+                Some(f) => Some(ValueFormat::parse_as(f, "format").map_err(at)?),
+            };
             columns.push(ColumnDef {
                 name: c.name,
                 ty,
                 level: c.level,
                 nullable: c.nullable,
+                format,
             });
         }
         Ok(Catalog {

@@ -50,6 +50,10 @@ pub struct Outcome {
     /// A few offending rows of a failing rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<Sample>,
+    /// A skip because an applicability criterion is not declared: such a skip stands even when
+    /// the rule's dependencies did not pass.
+    #[serde(skip)]
+    pub not_applicable: bool,
 }
 
 impl Outcome {
@@ -59,6 +63,7 @@ impl Outcome {
             violations: 0,
             reason: None,
             sample: None,
+            not_applicable: false,
         }
     }
     pub fn fail(violations: u64, sample: Option<Sample>) -> Outcome {
@@ -67,6 +72,7 @@ impl Outcome {
             violations,
             reason: None,
             sample,
+            not_applicable: false,
         }
     }
     pub fn with(status: Status, reason: impl Into<String>) -> Outcome {
@@ -75,8 +81,20 @@ impl Outcome {
             violations: 0,
             reason: Some(reason.into()),
             sample: None,
+            not_applicable: false,
         }
     }
+    /// Skipped because the criteria named in `missing` are not declared.
+    pub fn not_applicable(missing: &[&str]) -> Outcome {
+        Outcome {
+            not_applicable: true,
+            ..Outcome::with(
+                Status::Skip,
+                format!("not applicable: {} not declared", missing.join(", ")),
+            )
+        }
+    }
+
     pub fn counted(violations: u64, sample: Option<Sample>) -> Outcome {
         if violations == 0 {
             Outcome::pass()

@@ -5,12 +5,15 @@
 //! sample sufficiency checks and the evidence checks (`rules.d/evidence/*.yaml`) that automate,
 //! where the data allows, what is otherwise attested.
 
-use crate::catalog::FeatureLevel;
-use crate::declaration::{AttestationArea, Declaration};
-use crate::engine::{Dataset, Sample};
-use crate::outcome::Status;
+pub mod gap;
+pub mod table;
+
+use crate::check::outcome::{Outcome, Status};
+use crate::engine::Dataset;
 use crate::report::{Report, RuleEntry};
-use crate::rules::RuleSet;
+use crate::rules::catalog::FeatureLevel;
+use crate::rules::declaration::{AttestationArea, Declaration};
+use crate::rules::{EntityType, Function, Keyword, RuleSet, RuleType};
 use anyhow::{anyhow, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -93,12 +96,9 @@ pub struct EvidenceResult {
     pub area: AttestationArea,
     pub title: String,
     pub requirements: Vec<String>,
-    pub status: Status,
-    pub violations: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sample: Option<Sample>,
+    /// Status, violations, reason and offending rows, as for a requirement.
+    #[serde(flatten)]
+    pub outcome: Outcome,
 }
 
 /// Register an invoice totals CSV (columns InvoiceId, currency or BillingCurrency, total or
@@ -107,7 +107,7 @@ pub async fn register_invoices(ds: &Dataset, path: &Path) -> Result<()> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read the invoice totals", path.display()))?;
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header = crate::input::split_csv_line(
+    let header = crate::engine::input::split_csv_line(
         lines
             .next()
             .ok_or_else(|| anyhow!("{}: empty file", path.display()))?,
@@ -131,7 +131,7 @@ pub async fn register_invoices(ds: &Dataset, path: &Path) -> Result<()> {
     let mut currencies = Vec::new();
     let mut totals = Vec::new();
     for (n, line) in lines.enumerate() {
-        let f = crate::input::split_csv_line(line);
+        let f = crate::engine::input::split_csv_line(line);
         let get = |k: usize| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
         let total: f64 = get(t).parse().map_err(|_| {
             anyhow!(
@@ -192,36 +192,28 @@ pub async fn run_checks(
 ) -> Vec<EvidenceResult> {
     let mut out = Vec::new();
     for c in checks {
-        let mut r = EvidenceResult {
-            id: c.id.clone(),
-            area: c.area,
-            title: c.title.clone(),
-            requirements: c.requirements.clone(),
-            status: Status::Skip,
-            violations: 0,
-            reason: None,
-            sample: None,
-        };
-        let missing: Vec<&String> = c.needs.iter().filter(|n| !ds.has_column(n)).collect();
-        if !missing.is_empty() {
-            r.reason = Some(format!(
-                "missing column(s): {}",
-                missing
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+        let missing: Vec<&str> = c
+            .needs
+            .iter()
+            .filter(|n| !ds.has_column(n))
+            .map(String::as_str)
+            .collect();
+        let outcome = if !missing.is_empty() {
+            Outcome::with(
+                Status::Skip,
+                format!("missing column(s): {}", missing.join(", ")),
+            )
         } else if c.needs_invoices && !invoices {
-            r.reason = Some(
-                "needs the invoice totals (--invoices FILE or `invoices:` in the declaration)"
-                    .into(),
-            );
+            Outcome::with(
+                Status::Skip,
+                "needs the invoice totals (--invoices FILE or `invoices:` in the declaration)",
+            )
         } else {
             let applies = match &c.requires {
-                None => Ok(true),
+                None => Ok(None),
                 Some(req) => ds.collect(&req.sql).await.map(|b| {
-                    b.first()
+                    let holds = b
+                        .first()
                         .filter(|b| b.num_rows() > 0)
                         .and_then(|b| {
                             b.column(0)
@@ -229,29 +221,28 @@ pub async fn run_checks(
                                 .downcast_ref::<datafusion::arrow::array::BooleanArray>()
                                 .map(|a| a.value(0))
                         })
-                        .unwrap_or(false)
+                        .unwrap_or(false);
+                    (!holds).then(|| req.reason.clone())
                 }),
             };
             match applies {
-                Ok(false) => r.reason = c.requires.as_ref().map(|q| q.reason.clone()),
-                Err(e) => {
-                    r.status = Status::Error;
-                    r.reason = Some(crate::input::clean_error(&e.to_string()));
-                }
-                Ok(true) => match ds.count_and_sample(&c.sql, 5).await {
-                    Ok((n, sample)) => {
-                        r.violations = n;
-                        r.status = if n == 0 { Status::Pass } else { Status::Fail };
-                        r.sample = (n > 0).then_some(sample);
-                    }
+                Ok(Some(reason)) => Outcome::with(Status::Skip, reason),
+                Err(e) => Outcome::with(Status::Error, crate::engine::clean_error(&e.to_string())),
+                Ok(None) => match ds.count_and_sample(&c.sql, 5).await {
+                    Ok((n, sample)) => Outcome::counted(n, (n > 0).then_some(sample)),
                     Err(e) => {
-                        r.status = Status::Error;
-                        r.reason = Some(crate::input::clean_error(&e.to_string()));
+                        Outcome::with(Status::Error, crate::engine::clean_error(&e.to_string()))
                     }
                 },
             }
-        }
-        out.push(r);
+        };
+        out.push(EvidenceResult {
+            id: c.id.clone(),
+            area: c.area,
+            title: c.title.clone(),
+            requirements: c.requirements.clone(),
+            outcome,
+        });
     }
     out
 }
@@ -282,7 +273,7 @@ async fn scalar_rows(ds: &Dataset, sql: &str) -> Result<Vec<Vec<Option<String>>>
     let (_, s) = ds
         .count_and_sample(sql, 10_000)
         .await
-        .map_err(|e| anyhow!(crate::input::clean_error(&e.to_string())))?;
+        .map_err(|e| anyhow!(crate::engine::clean_error(&e.to_string())))?;
     Ok(s.rows)
 }
 
@@ -465,7 +456,7 @@ pub async fn sufficiency(ds: &Dataset, rows: u64) -> Vec<Sufficiency> {
 pub struct Finding {
     pub id: String,
     pub entity: String,
-    pub keyword: String,
+    pub keyword: Keyword,
     pub requirement: String,
     pub violations: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -536,7 +527,7 @@ fn finding(r: &RuleEntry, d: &Declaration) -> Finding {
     Finding {
         id: r.id.clone(),
         entity: r.entity.clone(),
-        keyword: r.keyword.as_str().to_string(),
+        keyword: r.keyword,
         requirement: r.requirement.clone(),
         violations: r.violations,
         workaround: d.deviation_for(&r.id).and_then(|x| x.workaround.clone()),
@@ -568,7 +559,7 @@ impl Certification {
         let evidence_passed = |id: &str| {
             evidence
                 .iter()
-                .any(|e| e.status == Status::Pass && e.requirements.iter().any(|r| r == id))
+                .any(|e| e.outcome.status == Status::Pass && e.requirements.iter().any(|r| r == id))
         };
         let (mut met, mut applicable) = (0u64, 0u64);
         let mut unattested = Vec::new();
@@ -589,11 +580,11 @@ impl Certification {
                 }
                 Status::Fail | Status::Error => applicable += 1,
             }
-            if r.status != Status::Fail || r.function == "composite" {
+            if r.status != Status::Fail || r.function == Function::Composite {
                 continue;
             }
             let f = finding(r, d);
-            let level = (r.entity_type == "column")
+            let level = (r.entity_type == EntityType::Column)
                 .then(|| set.catalog.column(&r.entity).map(|c| c.level))
                 .flatten();
             let counted_column = matches!(
@@ -605,7 +596,7 @@ impl Certification {
             } else if !counted_column {
                 disclosed.push(f);
             } else {
-                if level == Some(FeatureLevel::Mandatory) && r.rule_type == "static" {
+                if level == Some(FeatureLevel::Mandatory) && r.rule_type == RuleType::Static {
                     blocking.push(f.clone());
                 }
                 if d.kil_for(&r.id).is_some_and(|k| k.approved) {
@@ -628,18 +619,18 @@ impl Certification {
             .map(|&area| {
                 let checks: Vec<&EvidenceResult> = evidence
                     .iter()
-                    .filter(|e| e.area == area && e.status != Status::Skip)
+                    .filter(|e| e.area == area && e.outcome.status != Status::Skip)
                     .collect();
                 let attested = d.attestations.iter().find(|a| a.area == area);
                 let (state, detail) = if let Some(bad) = checks
                     .iter()
-                    .find(|e| matches!(e.status, Status::Fail | Status::Error))
+                    .find(|e| matches!(e.outcome.status, Status::Fail | Status::Error))
                 {
-                    let what = match (&bad.status, &bad.reason) {
+                    let what = match (&bad.outcome.status, &bad.outcome.reason) {
                         (Status::Error, Some(reason)) => {
                             format!("the check failed to run: {reason}")
                         }
-                        _ => format!("{} violation(s)", bad.violations),
+                        _ => format!("{} violation(s)", bad.outcome.violations),
                     };
                     (
                         AttestationState::AutomatedFail,
@@ -696,4 +687,24 @@ impl Certification {
             sufficiency,
         }
     }
+}
+
+/// The certification verdict for a validated dataset: invoices and third-party issuers
+/// registered, the evidence checks run, the sample's sufficiency judged, the verdict built.
+pub async fn certify(
+    ds: &Dataset,
+    report: &Report,
+    set: &RuleSet,
+    d: &Declaration,
+    invoices: Option<&Path>,
+    rules_dir: Option<&Path>,
+) -> Result<Certification> {
+    if let Some(i) = invoices {
+        register_invoices(ds, i).await?;
+    }
+    register_third_party_issuers(ds, &d.third_party_invoice_issuers)?;
+    let checks = load_checks(rules_dir)?;
+    let evidence = run_checks(ds, &checks, invoices.is_some()).await;
+    let sufficiency = sufficiency(ds, report.dataset.rows).await;
+    Ok(Certification::build(report, set, d, evidence, sufficiency))
 }

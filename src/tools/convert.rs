@@ -2,20 +2,22 @@
 //! types: decimals as DOUBLE, date/times as UTC timestamps, text as UTF-8; custom columns as read).
 //! The file is written next to its destination and renamed into place, never over an input.
 
-use crate::catalog::Catalog;
-use crate::engine::{quote_ident, Dataset, EngineOptions};
-use crate::input;
+use crate::engine::input;
+use crate::engine::quote_ident;
+use crate::rules::catalog::Catalog;
 use anyhow::{anyhow, bail, Context, Result};
 use datafusion::dataframe::DataFrameWriteOptions;
 use std::path::Path;
 
 /// Write the typed view of `paths` to `out` (Parquet). Returns the number of rows written.
 pub async fn to_parquet(paths: &[String], out: &Path, catalog: &Catalog) -> Result<u64> {
-    let input = input::resolve(paths).map_err(|e| anyhow!("{e}"))?;
-    crate::output::check_not_input(out, &input.files)?;
-    let ds = Dataset::open(&input, catalog, &EngineOptions::default())
-        .await
-        .map_err(|e| anyhow!("{e}"))?;
+    if input::InputFormat::of(out) != Some(input::InputFormat::Parquet) {
+        bail!(
+            "{}: convert writes Parquet; name the output FILE.parquet",
+            out.display()
+        );
+    }
+    let ds = super::open_input(paths, out, catalog).await?;
     let columns: Vec<String> = ds.columns.iter().map(|c| quote_ident(&c.name)).collect();
     if columns.is_empty() {
         bail!("{}: no columns", ds.label);

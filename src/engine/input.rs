@@ -2,6 +2,7 @@
 //! checking what can be checked before the scan (existence, headers, gzip, UTF-8, duplicates),
 //! and registering it with DataFusion as the raw source table.
 
+use super::clean_error;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
@@ -18,12 +19,21 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
 pub enum InputFormat {
+    #[serde(rename = "csv")]
     Csv,
+    #[serde(rename = "csv.gz")]
     CsvGz,
+    #[serde(rename = "parquet")]
     Parquet,
+    #[serde(rename = "ndjson")]
     NdJson,
+}
+
+impl fmt::Display for InputFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl InputFormat {
@@ -467,25 +477,4 @@ pub async fn register(
     ctx.register_table(name, Arc::new(table))
         .map_err(|e| ierr(first, e.to_string()))?;
     Ok(schema)
-}
-
-/// Strip DataFusion's layered prefixes from an error so one line says what went wrong.
-pub fn clean_error(msg: &str) -> String {
-    let mut m = msg.trim().to_string();
-    for prefix in [
-        "External error: ",
-        "Arrow error: ",
-        "Execution error: ",
-        "Parquet error: ",
-        "Object Store error: ",
-        "Error during planning: ",
-        "Internal error: ",
-    ] {
-        while let Some(i) = m.find(prefix) {
-            m.replace_range(i..i + prefix.len(), "");
-        }
-    }
-    let m = m.lines().next().unwrap_or("").to_string();
-    m.replace("Csv error: ", "malformed CSV: ")
-        .replace("Parser error: ", "malformed data: ")
 }

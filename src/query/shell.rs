@@ -2,7 +2,7 @@
 //! that span lines until `;`, `\d` to inspect tables, `\timing`, and Ctrl-C that cancels the
 //! running query and keeps the shell.
 
-use crate::engine::{guard, Dataset, COLUMNS_TABLE};
+use crate::engine::{Dataset, COLUMNS_TABLE};
 use anyhow::Result;
 use rustyline::error::ReadlineError;
 use std::time::Instant;
@@ -142,7 +142,7 @@ pub async fn run(ds: &Dataset, format: crate::query::QueryFormat) -> Result<i32>
                     }
                     Meta::Describe(t) => {
                         if let Err(e) = describe(ds, t).await {
-                            eprintln!("error: {}", crate::input::clean_error(&e.to_string()));
+                            eprintln!("error: {}", crate::engine::clean_error(&e.to_string()));
                         }
                     }
                     Meta::Unknown(c) => eprintln!("unknown command {c}; \\? for help"),
@@ -158,13 +158,6 @@ pub async fn run(ds: &Dataset, format: crate::query::QueryFormat) -> Result<i32>
         let sql = std::mem::take(&mut buffer);
         let _ = rl.add_history_entry(sql.trim());
         let sql = sql.trim().trim_end_matches(';').to_string();
-        if let Err(e) = guard::check_user_query(&sql) {
-            eprintln!(
-                "error: {}",
-                crate::query::error_with_position(ds, &sql, &e.to_string())
-            );
-            continue;
-        }
         let started = Instant::now();
         // Each statement runs on a runtime of its own. On Ctrl-C that runtime is shut down without
         // waiting: the shell is back at once, and an operator busy inside one long computation
@@ -179,12 +172,7 @@ pub async fn run(ds: &Dataset, format: crate::query::QueryFormat) -> Result<i32>
             .worker_threads(threads)
             .enable_all()
             .build()?;
-        let mut task = rt.spawn(async move {
-            ctx.sql_with_options(&query, guard::read_only())
-                .await?
-                .collect()
-                .await
-        });
+        let mut task = rt.spawn(crate::query::execute_on(ctx, query));
         tokio::select! {
             joined = &mut task => match joined {
                 Ok(Ok(batches)) => {
@@ -196,7 +184,7 @@ pub async fn run(ds: &Dataset, format: crate::query::QueryFormat) -> Result<i32>
                         println!("time: {:.3} s", started.elapsed().as_secs_f64());
                     }
                 }
-                Ok(Err(e)) => eprintln!("error: {}", crate::query::error_with_position(ds, &sql, &e.to_string())),
+                Ok(Err(e)) => eprintln!("error: {}", crate::query::error_with_position(ds, &sql, &e)),
                 Err(e) => eprintln!("error: the query stopped: {e}"),
             },
             _ = interrupted.changed() => {

@@ -2,52 +2,18 @@
 //! one fused scan for every row-level check, one query per set-level check, then composites and
 //! dependencies.
 
+use crate::check::outcome::{Outcome, Status};
+use crate::engine::clean_error;
 use crate::engine::{guard, quote_ident, view, Dataset, Sample, SOURCE_TABLE};
-use crate::input::clean_error;
-use crate::outcome::{Outcome, Status};
-use crate::rules::{Check, Rule, RuleSet, COLUMN_PLACEHOLDER};
+use crate::rules::{Applicability, Check, Rule, RuleSet, COLUMN_PLACEHOLDER};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::Int64Type;
 use futures::{StreamExt, TryStreamExt};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Which applicability criteria the data generator declares.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum Applicability {
-    All,
-    #[default]
-    None,
-    Only(BTreeSet<String>),
-}
-
-impl Applicability {
-    pub fn parse(s: &str) -> Result<Applicability, String> {
-        match s.trim() {
-            "all" => Ok(Applicability::All),
-            "none" | "" => Ok(Applicability::None),
-            list => Ok(Applicability::Only(
-                list.split(',')
-                    .map(|c| c.trim().to_string())
-                    .filter(|c| !c.is_empty())
-                    .collect(),
-            )),
-        }
-    }
-    pub fn declares(&self, criterion: &str) -> bool {
-        match self {
-            Applicability::All => true,
-            Applicability::None => false,
-            Applicability::Only(set) => set.contains(criterion),
-        }
-    }
-    pub fn describe(&self) -> String {
-        match self {
-            Applicability::All => "all".into(),
-            Applicability::None => "none".into(),
-            Applicability::Only(s) => s.iter().cloned().collect::<Vec<_>>().join(","),
-        }
-    }
-}
+pub mod examples;
+pub mod lint;
+pub mod outcome;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -75,7 +41,7 @@ pub struct RunResult {
 
 /// A row-level check ready to fuse.
 #[derive(Debug, Clone)]
-struct RowCheck {
+pub(crate) struct RowCheck {
     id: String,
     /// TRUE exactly on offending rows.
     violation: String,
@@ -120,7 +86,7 @@ fn violation_expr(pred: &str, when: Option<&str>) -> String {
 }
 
 /// What a rule needs before its composite/dependency resolution.
-enum Plan {
+pub(crate) enum Plan {
     Done(Outcome),
     Row(RowCheck),
     Sql(String),
@@ -128,7 +94,7 @@ enum Plan {
 }
 
 /// Decide how to evaluate one rule (no data is read here).
-fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions) -> Plan {
+pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions) -> Plan {
     let missing: Vec<&str> = rule
         .applicability
         .iter()
@@ -136,10 +102,7 @@ fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions) -> Plan {
         .map(|s| s.as_str())
         .collect();
     if !missing.is_empty() {
-        return Plan::Done(Outcome::with(
-            Status::Skip,
-            format!("not applicable: {} not declared", missing.join(", ")),
-        ));
+        return Plan::Done(Outcome::not_applicable(&missing));
     }
     match &rule.check {
         Check::Evidence(text) => Plan::Done(Outcome::with(Status::NeedsEvidence, text.clone())),
@@ -247,7 +210,7 @@ fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions) -> Plan {
     }
 }
 
-fn fused_sql(ds: &Dataset, checks: &[&RowCheck]) -> String {
+pub(crate) fn fused_sql(ds: &Dataset, checks: &[&RowCheck]) -> String {
     let mut items = vec!["COUNT(*) AS n".to_string()];
     for (i, c) in checks.iter().enumerate() {
         items.push(format!(
@@ -567,12 +530,7 @@ pub fn resolve(set: &RuleSet, mut base: HashMap<String, Outcome>) -> BTreeMap<St
             }
         };
         // Applicability skips stand; otherwise a dependency that did not pass skips the rule.
-        let applicability_skip = outcome.status == Status::Skip
-            && outcome
-                .reason
-                .as_deref()
-                .is_some_and(|r| r.starts_with("not applicable"));
-        if !applicability_skip {
+        if !outcome.not_applicable {
             for dep in &rule.depends_on {
                 let d = visit(set, dep, base, done, stack);
                 if matches!(d.status, Status::Skip | Status::Error) {

@@ -2,7 +2,7 @@
 //! to the requirements model's applicability criteria), attestations for what the data cannot
 //! show, known deviations with workarounds, and claimed Known Industry Limitations (KILs).
 
-use crate::runner::Applicability;
+use crate::rules::Applicability;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;

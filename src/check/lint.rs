@@ -1,0 +1,136 @@
+//! `focus-sql rules lint`: rule files against the rule JSON Schema, structural problems, and
+//! checks that do not plan against the FOCUS columns (planned exactly as a run plans them).
+//! The command adds the examples' verdicts unless told not to.
+
+use super::{fused_sql, plan_rule, Plan, RunOptions};
+use crate::check::outcome::Status;
+use crate::engine::Dataset;
+use crate::rules::{Applicability, Check, FocusVersion, RuleSet, Sources};
+use std::path::Path;
+
+/// Each rule file of `version` (embedded, or overridden from `extra`) checked against the rule
+/// JSON Schema: one line per violation, naming the file and the offending key.
+pub fn lint_files(version: &FocusVersion, extra: Option<&Path>) -> anyhow::Result<Vec<String>> {
+    let Some(schema) = crate::rules::embedded_rule_schema() else {
+        anyhow::bail!("rules.d/{} is not embedded", crate::rules::SCHEMA_FILE);
+    };
+    let schema: serde_json::Value = serde_json::from_str(schema)?;
+    let validator = jsonschema::validator_for(&schema)
+        .map_err(|e| anyhow::anyhow!("rules.d/{}: {e}", crate::rules::SCHEMA_FILE))?;
+    let mut sources = Sources::gather(version, extra)?;
+    sources.take_support(version)?;
+    let mut problems = Vec::new();
+    for src in sources.version.values() {
+        let value: serde_json::Value = match serde_yaml::from_str(&src.text) {
+            Ok(v) => v,
+            // Files that are not YAML are reported by the loader, with their line.
+            Err(_) => continue,
+        };
+        for e in validator.iter_errors(&value) {
+            let at = e.instance_path().to_string();
+            // An unexpected key is located at its own line.
+            let pointer = match e.kind() {
+                jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    unexpected
+                        .first()
+                        .map(|k| format!("{at}/{k}"))
+                        .unwrap_or_else(|| at.clone())
+                }
+                _ => at.clone(),
+            };
+            let line = key_line(&src.text, &pointer);
+            problems.push(format!(
+                "{}:{}: schema: {}{e}",
+                src.display.display(),
+                line.unwrap_or(1),
+                if at.is_empty() {
+                    String::new()
+                } else {
+                    format!("at {at}: ")
+                },
+            ));
+        }
+        if !src.text.starts_with(crate::rules::SCHEMA_COMMENT_PREFIX) {
+            problems.push(format!(
+                "{}:1: the first line should be `{}{}` so editors check the file",
+                src.display.display(),
+                crate::rules::SCHEMA_COMMENT_PREFIX,
+                crate::rules::schema_reference(&src.display)
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// The line of the first key of a JSON pointer such as `/check/when`.
+fn key_line(text: &str, pointer: &str) -> Option<usize> {
+    let mut line = 1;
+    for key in pointer.split('/').filter(|k| !k.is_empty()) {
+        if key.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        line = crate::rules::error::line_of_key(text, key, line)?;
+    }
+    Some(line)
+}
+
+/// Every problem found, one line each, naming the file and line: structure, catalog columns,
+/// checks that do not plan. (Examples are [`crate::check::examples::run`]'s job.)
+pub async fn lint(set: &RuleSet) -> Vec<String> {
+    let mut problems: Vec<String> = set
+        .structural_problems()
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+
+    // Plan every check against an empty dataset that has every catalog column.
+    let columns: Vec<String> = set.catalog.columns.iter().map(|c| c.name.clone()).collect();
+    let opts = RunOptions {
+        applicability: Applicability::All,
+        ..RunOptions::default()
+    };
+    match Dataset::from_text_rows(&columns, &[], &Default::default(), &set.catalog).await {
+        Ok(ds) => {
+            for r in &set.rules {
+                let at = format!(
+                    "{}:{}: {}",
+                    r.origin.path.display(),
+                    r.origin.check_line,
+                    r.id
+                );
+                let named: Vec<&String> = match &r.check {
+                    Check::Row { each, .. } => each.iter().collect(),
+                    Check::Type { column, .. }
+                    | Check::Format { column, .. }
+                    | Check::Present { column } => vec![column],
+                    _ => Vec::new(),
+                };
+                for c in named {
+                    if set.catalog.column(c).is_none() && !c.starts_with("x_") {
+                        problems.push(format!("{at}: {c} is not a FOCUS {} column", set.version));
+                    }
+                }
+                let sql = match plan_rule(r, &ds, &opts) {
+                    Plan::Done(o) if o.status == Status::Error => {
+                        problems.push(format!("{at}: {}", o.reason.unwrap_or_default()));
+                        None
+                    }
+                    Plan::Row(check) => Some(fused_sql(&ds, &[&check])),
+                    Plan::Sql(query) => Some(query),
+                    Plan::Done(_) | Plan::Composite => None,
+                };
+                if let Some(sql) = sql {
+                    if let Err(e) = ds.plan(&sql).await {
+                        let msg = crate::engine::clean_error(&e.to_string());
+                        problems.push(format!(
+                            "{at}: SQL does not plan: {}",
+                            crate::engine::error::explain_message(&set.catalog, &msg)
+                        ));
+                    }
+                }
+            }
+        }
+        Err(e) => problems.push(format!("cannot build the lint dataset: {e}")),
+    }
+    problems
+}

@@ -1,0 +1,322 @@
+//! The command line: parse ([`args`]), dispatch, and one short function per command that
+//! calls the library and maps its result to the documented exit code.
+
+pub mod args;
+
+use crate::output;
+use crate::pipeline::Request;
+use crate::query::{QueryFormat, SqlSource};
+use crate::rules::{self, RuleSet};
+use anyhow::{bail, Result};
+use args::*;
+use clap::Parser;
+use std::io::IsTerminal;
+
+/// Exit status of a command: 0 success, 1 problems found, 2 the run could not proceed.
+pub type Code = i32;
+
+pub fn main() -> Code {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("focus-sql: error: cannot start the runtime: {e}");
+            return 2;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("focus-sql: error: {e:#}");
+            2
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<Code> {
+    match cli.command {
+        Command::Validate(a) => validate(a).await,
+        Command::Rules(cmd) => rules(cmd).await,
+        Command::Query(a) => query(a).await,
+        Command::Queries(cmd) => queries(cmd),
+        Command::Regress(a) => regress(a).await,
+        Command::Report(a) => gap_report(a).await,
+        Command::Scrub(a) => scrub(a).await,
+        Command::Convert(a) => convert(a).await,
+        Command::Synth(a) => synth(a).await,
+    }
+}
+
+/// Load the rule set; files that fail to load are reported on stderr and counted.
+fn load_rules(source: &RuleSource) -> Result<(RuleSet, usize)> {
+    let loaded = RuleSet::load(&source.focus_version, source.rules.as_deref())?;
+    for e in &loaded.errors {
+        eprintln!("focus-sql: rule error: {e}");
+    }
+    Ok((loaded.set, loaded.errors.len()))
+}
+
+fn use_color(choice: ColorChoice, to_file: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            !to_file && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    }
+}
+
+async fn validate(a: ValidateArgs) -> Result<Code> {
+    let (mut set, rule_errors) = load_rules(&a.source)?;
+    set.retain_prefixes(&a.only);
+    let mut request = Request::new(&set, a.paths, a.engine.options());
+    request.applicability = a.applicability;
+    request.declaration = a.declaration;
+    request.invoices = a.invoices;
+    request.sample_rows = a.sample_rows;
+    request.rules_dir = a.source.rules.clone();
+    request.output = a.output.clone();
+    let v = request.run().await?;
+    let color = use_color(a.color, a.output.is_some());
+    output::write_output(a.output.as_deref(), |w| v.render(a.format, w, color))?;
+    if rule_errors > 0 {
+        eprintln!("focus-sql: {rule_errors} rule file(s) could not be loaded (see above)");
+    }
+    // A failed MUST is a finding (1); otherwise a verdict with unloadable rules is incomplete (2).
+    Ok(if !v.report.summary.conformant {
+        1
+    } else if rule_errors > 0 {
+        2
+    } else {
+        0
+    })
+}
+
+/// `report`: validate the sample with the declaration, profile its columns, write the draft.
+async fn gap_report(a: ReportArgs) -> Result<Code> {
+    let (set, rule_errors) = load_rules(&a.source)?;
+    if rule_errors > 0 {
+        bail!(
+            "{rule_errors} rule file(s) could not be loaded: a gap report needs the whole rule set"
+        );
+    }
+    let mut request = Request::new(&set, a.paths, a.engine.options());
+    request.applicability = a.applicability;
+    request.declaration = Some(a.declaration);
+    request.invoices = a.invoices;
+    request.sample_rows = 0;
+    request.rules_dir = a.source.rules.clone();
+    request.output = a.output.clone();
+    let v = request.run().await?;
+    let (Some(cert), Some(declaration)) = (&v.certification, &v.declaration) else {
+        bail!("a gap report needs the declaration's verdict");
+    };
+    let draft = crate::certify::gap::build(&v.dataset, &v.report, cert, declaration).await?;
+    output::write_output(a.output.as_deref(), |w| {
+        crate::certify::gap::render(&draft, a.format, w)
+    })?;
+    Ok(0)
+}
+
+async fn regress(a: RegressArgs) -> Result<Code> {
+    let settings = crate::regress::Settings {
+        corpus: a.corpus,
+        baseline: a.baseline,
+        update_baseline: a.update_baseline,
+        rules_dir: a.source.rules,
+        run: crate::regress::RegressOptions {
+            jobs: a.jobs,
+            memory_limit: a.engine.memory_limit,
+            threads: a.engine.threads,
+            progress: std::io::stderr().is_terminal(),
+        },
+    };
+    let r = crate::regress::regress(&settings).await?;
+    output::write_output(a.output.as_deref(), |w| {
+        crate::regress::render::render(&r.report, a.format, w)
+    })?;
+    Ok(r.exit_code())
+}
+
+async fn rules(cmd: RulesCommand) -> Result<Code> {
+    match cmd {
+        RulesCommand::List { source, format } => {
+            let (set, errors) = load_rules(&source)?;
+            match format {
+                ListFormat::Json => println!("{}", rules::show::list_json(&set)?),
+                ListFormat::Table => println!("{}", rules::show::list_table(&set)),
+            }
+            Ok(if errors > 0 { 2 } else { 0 })
+        }
+        RulesCommand::Show { id, source } => {
+            let (set, _) = load_rules(&source)?;
+            let Some(r) = set.get(&id) else {
+                let hint = set
+                    .closest_id(&id)
+                    .map(|c| format!(" (did you mean {c}?)"))
+                    .unwrap_or_default();
+                bail!("no rule with id {id}{hint}");
+            };
+            print!("{}", rules::show::show(r));
+            Ok(0)
+        }
+        RulesCommand::Test { prefixes, source } => {
+            let (set, errors) = load_rules(&source)?;
+            let summary = crate::check::examples::run(&set, &prefixes).await;
+            for f in &summary.failures {
+                println!("FAIL {f}");
+            }
+            println!("rules tested: {}", summary.rules);
+            println!(
+                "examples: {} passed, {} failed",
+                summary.passed,
+                summary.failures.len()
+            );
+            Ok(if errors > 0 {
+                2
+            } else if summary.failures.is_empty() {
+                0
+            } else {
+                1
+            })
+        }
+        RulesCommand::Lint {
+            source,
+            no_examples,
+        } => {
+            let (set, errors) = load_rules(&source)?;
+            let mut problems =
+                crate::check::lint::lint_files(&source.focus_version, source.rules.as_deref())?;
+            problems.extend(crate::check::lint::lint(&set).await);
+            if !no_examples {
+                let summary = crate::check::examples::run(&set, &[]).await;
+                problems.extend(summary.failures.iter().map(|f| f.to_string()));
+            }
+            for p in &problems {
+                println!("{p}");
+            }
+            println!(
+                "{} rules, {} load error(s), {} problem(s)",
+                set.rules.len(),
+                errors,
+                problems.len()
+            );
+            Ok(if errors + problems.len() == 0 { 0 } else { 1 })
+        }
+        RulesCommand::Sync { model, source } => {
+            let (set, errors) = load_rules(&source)?;
+            let model = rules::sync::read_model(&model)?;
+            let drift = rules::sync::compare(&set, &model);
+            output::write_output(None, |w| rules::sync::render(&drift, w))?;
+            Ok(if errors > 0 {
+                2
+            } else if drift.is_empty() {
+                0
+            } else {
+                1
+            })
+        }
+    }
+}
+
+fn queries(cmd: QueriesCommand) -> Result<Code> {
+    use crate::query::saved;
+    match cmd {
+        QueriesCommand::List { queries } => {
+            println!("{}", saved::list_table(&saved::load(queries.as_deref())?));
+        }
+        QueriesCommand::Show { name, queries } => {
+            let all = saved::load(queries.as_deref())?;
+            println!("{}", saved::find(&all, &name)?);
+        }
+    }
+    Ok(0)
+}
+
+/// Where `query` takes its SQL from: at most one of -c, -f and --saved.
+fn sql_source(a: &QueryArgs) -> Result<SqlSource> {
+    if !a.params.is_empty() && a.saved.is_none() {
+        bail!("--param goes with --saved NAME");
+    }
+    Ok(match (&a.command, &a.file, &a.saved) {
+        (Some(c), None, None) => SqlSource::Text(c.clone()),
+        (None, Some(f), None) => SqlSource::File(f.clone()),
+        (None, None, Some(name)) => SqlSource::Saved {
+            name: name.clone(),
+            params: a.params.clone(),
+            dir: a.queries.clone(),
+        },
+        (None, None, None) => SqlSource::StdinOrShell,
+        _ => bail!("give one of -c SQL, -f FILE or --saved NAME"),
+    })
+}
+
+async fn query(a: QueryArgs) -> Result<Code> {
+    let sql = sql_source(&a)?.read()?;
+    if a.paths.is_empty() {
+        bail!("give at least one export PATH");
+    }
+    if a.format == QueryFormat::Parquet && a.output.is_none() {
+        bail!("--format parquet writes a file: give --output FILE.parquet");
+    }
+    let (set, _) = load_rules(&a.source)?;
+    let ds = crate::query::open(
+        &a.paths,
+        &a.tables,
+        &set.catalog,
+        &a.engine.options(),
+        a.output.as_deref(),
+    )
+    .await?;
+    let Some(sql) = sql else {
+        return crate::query::shell::run(&ds, a.format).await;
+    };
+    let batches = crate::query::run_script(&ds, &sql).await?;
+    match (&a.output, a.format) {
+        (Some(out), QueryFormat::Parquet) => crate::query::write_parquet(&batches, out)?,
+        (out, format) => output::write_output(out.as_deref(), |w| {
+            crate::query::render(&batches, format, w)
+        })?,
+    }
+    Ok(0)
+}
+
+async fn scrub(a: ScrubArgs) -> Result<Code> {
+    let (set, _) = load_rules(&a.source)?;
+    let key = crate::tools::scrub::read_key(a.key_file.as_deref())?;
+    let rows = crate::tools::scrub::scrub(&a.input, &a.output, &key, &set.catalog).await?;
+    eprintln!(
+        "focus-sql: wrote {rows} scrubbed rows to {}",
+        a.output.display()
+    );
+    Ok(0)
+}
+
+async fn convert(a: ConvertArgs) -> Result<Code> {
+    let (set, _) = load_rules(&a.source)?;
+    let rows = crate::tools::convert::to_parquet(&a.paths, &a.output, &set.catalog).await?;
+    eprintln!("focus-sql: wrote {rows} rows to {}", a.output.display());
+    Ok(0)
+}
+
+async fn synth(a: SynthArgs) -> Result<Code> {
+    let (set, _) = load_rules(&a.source)?;
+    let opts = crate::tools::synth::SynthOptions {
+        rows: a.rows,
+        template: a.template,
+        output: a.output.clone(),
+    };
+    crate::tools::synth::synth(&opts, &set.catalog).await?;
+    eprintln!("focus-sql: wrote {} rows to {}", a.rows, a.output.display());
+    Ok(0)
+}
