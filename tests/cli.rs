@@ -380,8 +380,39 @@ fn rules_show_and_test() {
     );
     let o = run(&["rules", "test", "ChargeCategory"]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
-    let o = run(&["rules", "show", "NoSuch-C-000-M"]);
-    assert_ne!(code(&o), 0);
+    let o = run(&["rules", "show", "BilledCost-C-03-M"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("did you mean BilledCost-C-003-M?"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn closed_sets_are_checked_when_the_arguments_are_parsed() {
+    let sample = testdata("sample.csv");
+    let o = run(&["validate", "--focus-version", "1.9", &sample]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("unknown FOCUS version `1.9` (known versions: 1.2"),
+        "{}",
+        stderr(&o)
+    );
+    for (flag, value) in [
+        ("--color", "sometimes"),
+        ("--format", "xml"),
+        ("--memory-limit", "3X"),
+    ] {
+        let o = run(&["validate", flag, value, &sample]);
+        assert_eq!(code(&o), 2, "{flag} {value}");
+        assert!(stderr(&o).contains(value), "{flag}: {}", stderr(&o));
+    }
+    let o = run(&["rules", "list", "--format", "yaml"]);
+    assert_eq!(code(&o), 2);
+    let o = run(&["query", &sample, "-c", "SELECT 1", "--param", "novalue"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("NAME=VALUE"), "{}", stderr(&o));
 }
 
 fn statuses(report: &serde_json::Value) -> Vec<(String, String, u64)> {

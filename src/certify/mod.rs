@@ -160,12 +160,7 @@ pub async fn register_invoices(ds: &Dataset, path: &Path) -> Result<()> {
             std::sync::Arc::new(Float64Array::from(totals)) as ArrayRef,
         ),
     ])?;
-    let table = datafusion::datasource::MemTable::try_new(batch.schema(), vec![vec![batch]])?;
-    ds.ctx.register_table(
-        datafusion::common::TableReference::bare("Invoices"),
-        std::sync::Arc::new(table),
-    )?;
-    Ok(())
+    Ok(ds.register_batch("Invoices", batch)?)
 }
 
 /// Register the declaration's third-party invoice issuers as the table
@@ -177,12 +172,7 @@ pub fn register_third_party_issuers(ds: &Dataset, names: &[String]) -> Result<()
         "InvoiceIssuerName",
         std::sync::Arc::new(StringArray::from_iter_values(names)) as ArrayRef,
     )])?;
-    let table = datafusion::datasource::MemTable::try_new(batch.schema(), vec![vec![batch]])?;
-    ds.ctx.register_table(
-        datafusion::common::TableReference::bare("ThirdPartyIssuers"),
-        std::sync::Arc::new(table),
-    )?;
-    Ok(())
+    Ok(ds.register_batch("ThirdPartyIssuers", batch)?)
 }
 
 pub async fn run_checks(

@@ -420,6 +420,16 @@ impl Dataset {
         Ok((count, Sample { columns, rows }))
     }
 
+    /// Register an in-memory table beside the dataset (evidence the rules may read).
+    pub fn register_batch(&self, name: &str, batch: RecordBatch) -> DfResult<()> {
+        let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+        self.ctx.register_table(
+            datafusion::common::TableReference::bare(name),
+            Arc::new(table),
+        )?;
+        Ok(())
+    }
+
     /// Collect a query's batches.
     pub async fn collect(&self, sql: &str) -> DfResult<Vec<RecordBatch>> {
         self.plan(sql).await?.collect().await

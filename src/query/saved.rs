@@ -168,6 +168,37 @@ pub fn find<'a>(queries: &'a [SavedQuery], name: &str) -> Result<&'a SavedQuery>
     })
 }
 
+/// The library as a table: name, title, parameters, description.
+pub fn list_table(all: &[SavedQuery]) -> String {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_header(["name", "title", "parameters", "description"]);
+    for q in all {
+        t.add_row([
+            q.name.clone(),
+            q.title.clone(),
+            q.param_list(),
+            q.description.clone(),
+        ]);
+    }
+    t.to_string()
+}
+
+impl std::fmt::Display for SavedQuery {
+    /// Title, description, parameters and SQL, as `queries show` prints them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}\n{}\nparameters: {}\n\n{}",
+            self.name,
+            self.title,
+            self.description,
+            self.param_list(),
+            self.sql
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,36 +239,5 @@ mod tests {
     fn every_bundled_query_parses() {
         let all = load(None).unwrap();
         assert!(all.len() >= 10, "{}", all.len());
-    }
-}
-
-/// The library as a table: name, title, parameters, description.
-pub fn list_table(all: &[SavedQuery]) -> String {
-    let mut t = comfy_table::Table::new();
-    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
-        .set_header(["name", "title", "parameters", "description"]);
-    for q in all {
-        t.add_row([
-            q.name.clone(),
-            q.title.clone(),
-            q.param_list(),
-            q.description.clone(),
-        ]);
-    }
-    t.to_string()
-}
-
-impl std::fmt::Display for SavedQuery {
-    /// Title, description, parameters and SQL, as `queries show` prints them.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: {}\n{}\nparameters: {}\n\n{}",
-            self.name,
-            self.title,
-            self.description,
-            self.param_list(),
-            self.sql
-        )
     }
 }

@@ -181,29 +181,18 @@ mod tests {
     #[test]
     fn manifest_errors_name_the_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join(MANIFEST_FILE),
-            "datasets:\n  - name: a\n    paths: a.csv\n    conformant: yes-ish\n",
-        )
-        .unwrap();
-        let e = Corpus::load(dir.path()).unwrap_err().to_string();
+        let error_of = |manifest: &str| {
+            std::fs::write(dir.path().join(MANIFEST_FILE), manifest).unwrap();
+            Corpus::load(dir.path()).unwrap_err().to_string()
+        };
+        let e = error_of("datasets:\n  - name: a\n    paths: a.csv\n    conformant: yes-ish\n");
         assert!(e.contains("corpus.yaml:4:"), "{e}");
-        std::fs::write(
-            dir.path().join(MANIFEST_FILE),
+        let e = error_of(
             "datasets:\n  - name: a\n    paths: a.csv\n    conformant: true\n    colour: red\n",
-        )
-        .unwrap();
-        let e = Corpus::load(dir.path()).unwrap_err().to_string();
+        );
         assert!(e.contains("unknown field `colour`"), "{e}");
-        std::fs::write(
-            dir.path().join(MANIFEST_FILE),
-            "datasets:\n  - {name: a, paths: a.csv, conformant: true}\n  - {name: a, paths: [b.csv], conformant: false}\n",
-        )
-        .unwrap();
-        assert!(Corpus::load(dir.path())
-            .unwrap_err()
-            .to_string()
-            .contains("listed twice"));
+        let e = error_of("datasets:\n  - {name: a, paths: a.csv, conformant: true}\n  - {name: a, paths: [b.csv], conformant: false}\n");
+        assert!(e.contains("listed twice"), "{e}");
     }
 
     #[test]
