@@ -18,6 +18,7 @@ use crate::rules::declaration::Declaration;
 use crate::rules::{Applicability, RuleSet};
 use anyhow::{anyhow, bail, Result};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -40,11 +41,18 @@ pub struct Request<'a> {
     pub rules_dir: Option<PathBuf>,
     /// Where the caller will write its result: refused when it is one of the inputs.
     pub output: Option<PathBuf>,
+    /// Which of the version's datasets `paths` is (default: recognised by its columns).
+    pub dataset: Option<String>,
+    /// The bundle's other datasets (`--dataset NAME=PATH`): each validated with its own
+    /// requirements, and registered beside the main one for the requirements that read both.
+    pub with: Vec<(String, String)>,
 }
 
 /// A request whose declaration is read and whose input is resolved: nothing opened yet.
 pub struct Prepared<'a> {
     pub request: Request<'a>,
+    /// The requirements of the input's dataset (and the attribute requirements).
+    pub set: Cow<'a, RuleSet>,
     pub declaration: Option<Declaration>,
     pub applicability: Applicability,
     pub input: Input,
@@ -62,6 +70,8 @@ pub struct Validation {
     pub declaration: Option<Declaration>,
     /// The verdict, with a declaration.
     pub certification: Option<Certification>,
+    /// The scorecards of the bundle's other datasets.
+    pub companions: Vec<Report>,
 }
 
 /// The machine-readable result: the scorecard, then the certification when there is one.
@@ -71,6 +81,9 @@ struct Document<'a> {
     report: &'a Report,
     #[serde(skip_serializing_if = "Option::is_none")]
     certification: Option<&'a Certification>,
+    /// The bundle's other datasets.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    datasets: &'a [Report],
 }
 
 fn timing() -> bool {
@@ -112,11 +125,14 @@ impl<'a> Request<'a> {
             engine,
             rules_dir: None,
             output: None,
+            dataset: None,
+            with: Vec::new(),
         }
     }
 
-    /// Read the declaration, settle applicability and resolve the input files.
-    pub fn prepare(self) -> Result<Prepared<'a>> {
+    /// Read the declaration, settle applicability, resolve the input files and pick the
+    /// requirements of the dataset they are.
+    pub async fn prepare(self) -> Result<Prepared<'a>> {
         let declaration = match &self.declaration {
             Some(p) => Some(load_declaration(p, self.set)?),
             None => None,
@@ -129,8 +145,29 @@ impl<'a> Request<'a> {
         if let Some(out) = &self.output {
             output::check_not_input(out, &input.files)?;
         }
+        let set = if self.set.datasets.len() > 1 {
+            let name = match &self.dataset {
+                Some(n) => n.clone(),
+                None => {
+                    let columns = input::column_names(&input)
+                        .await
+                        .map_err(|e| anyhow!("{e}"))?;
+                    self.set.detect_dataset(&columns).dataset.clone()
+                }
+            };
+            Cow::Owned(self.set.for_dataset(&name).ok_or_else(|| {
+                anyhow!(
+                    "FOCUS {} has no dataset {name} (it has {})",
+                    self.set.version,
+                    self.set.dataset_names().join(", ")
+                )
+            })?)
+        } else {
+            Cow::Borrowed(self.set)
+        };
         Ok(Prepared {
             request: self,
+            set,
             declaration,
             applicability,
             input,
@@ -139,7 +176,7 @@ impl<'a> Request<'a> {
 
     /// Prepare and run.
     pub async fn run(self) -> Result<Validation> {
-        self.prepare()?.run().await
+        self.prepare().await?.run().await
     }
 }
 
@@ -148,15 +185,37 @@ impl Prepared<'_> {
     pub async fn run(self) -> Result<Validation> {
         let Prepared {
             request,
+            set,
             declaration,
             applicability,
             input,
         } = self;
-        let set = request.set;
+        let set: &RuleSet = &set;
         let started = Instant::now();
-        let dataset = Dataset::open(&input, &set.catalog, &request.engine)
+        let mut dataset = Dataset::open(&input, &set.catalog, &request.engine)
             .await
             .map_err(|e| anyhow!("{e}"))?;
+        // The bundle's other datasets: registered beside this one, and validated on their own.
+        let mut companions = Vec::new();
+        for (name, path) in &request.with {
+            let catalog = request.set.dataset(name).ok_or_else(|| {
+                anyhow!(
+                    "--dataset {name}: FOCUS {} has no such dataset (it has {})",
+                    request.set.version,
+                    request.set.dataset_names().join(", ")
+                )
+            })?;
+            let other = input::resolve(std::slice::from_ref(path)).map_err(|e| anyhow!("{e}"))?;
+            dataset
+                .attach_as(name, &other, catalog, crate::engine::view::ViewKind::Rules)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            let mut alone = Request::new(request.set, vec![path.clone()], request.engine.clone());
+            alone.applicability = applicability.clone();
+            alone.dataset = Some(name.clone());
+            alone.sample_rows = request.sample_rows;
+            companions.push(Box::pin(alone.run()).await?.report);
+        }
         if timing() {
             eprintln!("timing: opening the input: {:.2?}", started.elapsed());
         }
@@ -214,11 +273,17 @@ impl Prepared<'_> {
             report,
             declaration,
             certification,
+            companions,
         })
     }
 }
 
 impl Validation {
+    /// No MUST / MUST NOT requirement failed, in any dataset of the bundle.
+    pub fn conformant(&self) -> bool {
+        self.report.summary.conformant && self.companions.iter().all(|r| r.summary.conformant)
+    }
+
     /// Write the scorecard (and the verdict) in `format`.
     pub fn render(
         &self,
@@ -232,12 +297,19 @@ impl Validation {
                 if let Some(c) = &self.certification {
                     certify::table::render(c, out, color)?;
                 }
-                crate::report::table::render_result(&self.report, out)
+                crate::report::table::render_result(&self.report, out)?;
+                for other in &self.companions {
+                    writeln!(out)?;
+                    crate::report::table::render_scorecard(other, out, color)?;
+                    crate::report::table::render_result(other, out)?;
+                }
+                Ok(())
             }
             ReportFormat::Json => {
                 let doc = Document {
                     report: &self.report,
                     certification: self.certification.as_ref(),
+                    datasets: &self.companions,
                 };
                 serde_json::to_writer_pretty(&mut *out, &doc)?;
                 writeln!(out)

@@ -47,7 +47,9 @@ async fn run_example(set: &RuleSet, rule: &Rule, index: usize) -> Option<Example
         index,
         message,
     };
-    let ds = match Dataset::from_text_rows(&ex.columns, &ex.rows, &ex.types, &set.catalog).await {
+    let ds = match Dataset::from_text_rows(&ex.columns, &ex.rows, &ex.types, set.catalog_of(rule))
+        .await
+    {
         Ok(ds) => ds,
         Err(e) => return Some(fail(format!("cannot build the example dataset: {e}"))),
     };

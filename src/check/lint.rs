@@ -83,54 +83,71 @@ pub async fn lint(set: &RuleSet) -> Vec<String> {
         .map(|e| e.to_string())
         .collect();
 
-    // Plan every check against an empty dataset that has every catalog column.
-    let columns: Vec<String> = set.catalog.columns.iter().map(|c| c.name.clone()).collect();
+    // Plan every check against an empty dataset of its own catalog, with every column.
     let opts = RunOptions {
         applicability: Applicability::All,
         ..RunOptions::default()
     };
-    match Dataset::from_text_rows(&columns, &[], &Default::default(), &set.catalog).await {
-        Ok(ds) => {
-            for r in &set.rules {
-                let at = format!(
-                    "{}:{}: {}",
-                    r.origin.path.display(),
-                    r.origin.check_line,
-                    r.id
-                );
-                let named: Vec<&String> = match &r.check {
-                    Check::Row { each, .. } => each.iter().collect(),
-                    Check::Type { column, .. }
-                    | Check::Format { column, .. }
-                    | Check::Present { column } => vec![column],
-                    _ => Vec::new(),
-                };
-                for c in named {
-                    if set.catalog.column(c).is_none() && !c.starts_with("x_") {
-                        problems.push(format!("{at}: {c} is not a FOCUS {} column", set.version));
-                    }
-                }
-                let sql = match plan_rule(r, &ds, &opts) {
-                    Plan::Done(o) if o.status == Status::Error => {
-                        problems.push(format!("{at}: {}", o.reason.unwrap_or_default()));
-                        None
-                    }
-                    Plan::Row(check) => Some(fused_sql(&ds, &[&check])),
-                    Plan::Sql(query) => Some(query),
-                    Plan::Done(_) | Plan::Composite => None,
-                };
-                if let Some(sql) = sql {
-                    if let Err(e) = ds.plan(&sql).await {
-                        let msg = crate::engine::clean_error(&e.to_string());
-                        problems.push(format!(
-                            "{at}: SQL does not plan: {}",
-                            crate::engine::error::explain_message(&set.catalog, &msg)
-                        ));
-                    }
-                }
+    let datasets = set.dataset_names();
+    let mut empty = std::collections::BTreeMap::new();
+    for (_, catalog) in &set.datasets {
+        let columns: Vec<String> = catalog.columns.iter().map(|c| c.name.clone()).collect();
+        match Dataset::from_text_rows(&columns, &[], &Default::default(), catalog).await {
+            Ok(ds) => {
+                empty.insert(catalog.dataset.clone(), ds);
+            }
+            Err(e) => problems.push(format!(
+                "cannot build the {} lint dataset: {e}",
+                catalog.dataset
+            )),
+        }
+    }
+    for r in &set.rules {
+        let catalog = set.catalog_of(r);
+        let Some(ds) = empty.get(&catalog.dataset) else {
+            continue;
+        };
+        let at = format!(
+            "{}:{}: {}",
+            r.origin.path.display(),
+            r.origin.check_line,
+            r.id
+        );
+        let named: Vec<&String> = match &r.check {
+            Check::Row { each, .. } => each.iter().collect(),
+            Check::Type { column, .. }
+            | Check::Format { column, .. }
+            | Check::Present { column } => {
+                vec![column]
+            }
+            _ => Vec::new(),
+        };
+        for c in named {
+            if catalog.column(c).is_none() && !c.starts_with("x_") {
+                problems.push(format!(
+                    "{at}: {c} is not a FOCUS {} {} column",
+                    set.version, catalog.dataset
+                ));
             }
         }
-        Err(e) => problems.push(format!("cannot build the lint dataset: {e}")),
+        let sql = match plan_rule(r, ds, &opts, &datasets) {
+            Plan::Done(o) if o.status == Status::Error => {
+                problems.push(format!("{at}: {}", o.reason.unwrap_or_default()));
+                None
+            }
+            Plan::Row(check) => Some(fused_sql(ds, &[&check])),
+            Plan::Sql(query) => Some(query),
+            Plan::Done(_) | Plan::Composite => None,
+        };
+        if let Some(sql) = sql {
+            if let Err(e) = ds.plan(&sql).await {
+                let msg = crate::engine::clean_error(&e.to_string());
+                problems.push(format!(
+                    "{at}: SQL does not plan: {}",
+                    crate::engine::error::explain_message(catalog, &msg)
+                ));
+            }
+        }
     }
     problems
 }

@@ -93,8 +93,20 @@ pub(crate) enum Plan {
     Composite,
 }
 
-/// Decide how to evaluate one rule (no data is read here).
-pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions) -> Plan {
+/// The other datasets of the version that `sql` reads but `ds` does not have registered.
+fn missing_datasets(ds: &Dataset, sql: &str, datasets: &[String]) -> Vec<String> {
+    let words = guard::words(sql);
+    datasets
+        .iter()
+        .filter(|d| **d != ds.catalog.dataset && !ds.attached.contains(d))
+        .filter(|d| words.iter().any(|w| w == *d))
+        .cloned()
+        .collect()
+}
+
+/// Decide how to evaluate one rule (no data is read here). `datasets` names every dataset of
+/// the rule's FOCUS version, so that a query across datasets can say which one it lacks.
+pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, datasets: &[String]) -> Plan {
     let missing: Vec<&str> = rule
         .applicability
         .iter()
@@ -200,6 +212,17 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions) -> Plan {
         Check::Sql { query } => {
             if let Err(e) = guard::check_query(query) {
                 return Plan::Done(Outcome::with(Status::Error, e));
+            }
+            let missing = missing_datasets(ds, query, datasets);
+            if !missing.is_empty() {
+                return Plan::Done(Outcome::with(
+                    Status::Skip,
+                    format!(
+                        "needs the {} dataset too (validate with --dataset {}=PATH)",
+                        missing.join(" and "),
+                        missing[0]
+                    ),
+                ));
             }
             let cols = mentioned_columns(ds, query);
             if let Some(reason) = absent_reason(ds, &cols) {
@@ -310,8 +333,9 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
     let mut base: HashMap<String, Outcome> = HashMap::new();
     let mut rows_checks: Vec<RowCheck> = Vec::new();
     let mut sql_checks: Vec<(String, String)> = Vec::new();
+    let datasets = set.dataset_names();
     for rule in &set.rules {
-        match plan_rule(rule, ds, opts) {
+        match plan_rule(rule, ds, opts, &datasets) {
             Plan::Done(o) => {
                 base.insert(rule.id.clone(), o);
             }
@@ -616,7 +640,7 @@ pub async fn run_single(rule: &Rule, ds: &Dataset) -> Outcome {
         sample_rows: 5,
         concurrency: 1,
     };
-    match plan_rule(rule, ds, &opts) {
+    match plan_rule(rule, ds, &opts, &[]) {
         Plan::Done(o) => o,
         Plan::Composite => Outcome::with(Status::Skip, "composite"),
         Plan::Row(rc) => match run_fused(ds, &[&rc]).await {

@@ -173,9 +173,10 @@ pub struct RuleSource {
     /// Add or override rules from this directory (e.g. rules.d)
     #[arg(long, value_name = "DIR", global = true)]
     pub rules: Option<PathBuf>,
-    /// FOCUS version of the rules
-    #[arg(long = "focus-version", default_value = "1.2", global = true)]
-    pub focus_version: FocusVersion,
+    /// FOCUS version of the rules (default: detected from the data's columns; 1.2 for the
+    /// `rules` commands)
+    #[arg(long = "focus-version", global = true)]
+    pub focus_version: Option<FocusVersion>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -186,6 +187,15 @@ pub struct EngineArgs {
     /// Worker threads for scanning (default: number of cores)
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+}
+
+impl RuleSource {
+    /// The version asked for, or FOCUS 1.2 where there is no data to detect it from.
+    pub fn version_or_default(&self) -> FocusVersion {
+        self.focus_version
+            .clone()
+            .unwrap_or_else(|| FocusVersion::parse("1.2").expect("1.2 is embedded"))
+    }
 }
 
 impl EngineArgs {
@@ -274,6 +284,10 @@ pub struct ValidateArgs {
     /// Invoice totals (CSV: InvoiceId, currency, total) for the invoice alignment check
     #[arg(long, value_name = "FILE")]
     pub invoices: Option<PathBuf>,
+    /// Another dataset of the bundle (FOCUS 1.3+), e.g. --dataset ContractCommitment=cc.csv:
+    /// validated with its own requirements and read by those that span both (repeatable)
+    #[arg(long = "dataset", value_name = "NAME=PATH", value_parser = parse_pair)]
+    pub datasets: Vec<(String, String)>,
 }
 
 #[derive(Subcommand, Debug)]

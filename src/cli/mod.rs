@@ -57,9 +57,32 @@ async fn run(cli: Cli) -> Result<Code> {
     }
 }
 
-/// Load the rule set; files that fail to load are reported on stderr and counted.
+/// Load the rule set of the version asked for (1.2 by default); files that fail to load are
+/// reported on stderr and counted.
 fn load_rules(source: &RuleSource) -> Result<(RuleSet, usize)> {
-    let loaded = RuleSet::load(&source.focus_version, source.rules.as_deref())?;
+    load_version(&source.version_or_default(), source)
+}
+
+/// Load the rule set of the version asked for, or of the version `paths` are in (detected from
+/// their columns, and said on stderr).
+async fn load_rules_for(source: &RuleSource, paths: &[String]) -> Result<(RuleSet, usize)> {
+    let version = match &source.focus_version {
+        Some(v) => v.clone(),
+        None => {
+            let input = crate::engine::input::resolve(paths).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let columns = crate::engine::input::column_names(&input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (v, why) = rules::detect_version(&columns)?;
+            eprintln!("focus-sql: FOCUS {v} ({why}; --focus-version chooses another)");
+            v
+        }
+    };
+    load_version(&version, source)
+}
+
+fn load_version(version: &rules::FocusVersion, source: &RuleSource) -> Result<(RuleSet, usize)> {
+    let loaded = RuleSet::load(version, source.rules.as_deref())?;
     for e in &loaded.errors {
         eprintln!("focus-sql: rule error: {e}");
     }
@@ -77,7 +100,7 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
 }
 
 async fn validate(a: ValidateArgs) -> Result<Code> {
-    let (mut set, rule_errors) = load_rules(&a.source)?;
+    let (mut set, rule_errors) = load_rules_for(&a.source, &a.paths).await?;
     set.retain_prefixes(&a.only);
     let mut request = Request::new(&set, a.paths, a.engine.options());
     request.applicability = a.applicability;
@@ -86,6 +109,7 @@ async fn validate(a: ValidateArgs) -> Result<Code> {
     request.sample_rows = a.sample_rows;
     request.rules_dir = a.source.rules.clone();
     request.output = a.output.clone();
+    request.with = a.datasets;
     let v = request.run().await?;
     let color = use_color(a.color, a.output.is_some());
     output::write_output(a.output.as_deref(), |w| v.render(a.format, w, color))?;
@@ -93,7 +117,7 @@ async fn validate(a: ValidateArgs) -> Result<Code> {
         eprintln!("focus-sql: {rule_errors} rule file(s) could not be loaded (see above)");
     }
     // A failed MUST is a finding (1); otherwise a verdict with unloadable rules is incomplete (2).
-    Ok(if !v.report.summary.conformant {
+    Ok(if !v.conformant() {
         1
     } else if rule_errors > 0 {
         2
@@ -104,7 +128,7 @@ async fn validate(a: ValidateArgs) -> Result<Code> {
 
 /// `report`: validate the sample with the declaration, profile its columns, write the draft.
 async fn gap_report(a: ReportArgs) -> Result<Code> {
-    let (set, rule_errors) = load_rules(&a.source)?;
+    let (set, rule_errors) = load_rules_for(&a.source, &a.paths).await?;
     if rule_errors > 0 {
         bail!(
             "{rule_errors} rule file(s) could not be loaded: a gap report needs the whole rule set"
@@ -195,8 +219,10 @@ async fn rules(cmd: RulesCommand) -> Result<Code> {
             no_examples,
         } => {
             let (set, errors) = load_rules(&source)?;
-            let mut problems =
-                crate::check::lint::lint_files(&source.focus_version, source.rules.as_deref())?;
+            let mut problems = crate::check::lint::lint_files(
+                &source.version_or_default(),
+                source.rules.as_deref(),
+            )?;
             problems.extend(crate::check::lint::lint(&set).await);
             if !no_examples {
                 let summary = crate::check::examples::run(&set, &[]).await;
@@ -269,7 +295,7 @@ async fn query(a: QueryArgs) -> Result<Code> {
     if a.format == QueryFormat::Parquet && a.output.is_none() {
         bail!("--format parquet writes a file: give --output FILE.parquet");
     }
-    let (set, _) = load_rules(&a.source)?;
+    let (set, _) = load_rules_for(&a.source, &a.paths).await?;
     let ds = crate::query::open(
         &a.paths,
         &a.tables,
@@ -292,7 +318,7 @@ async fn query(a: QueryArgs) -> Result<Code> {
 }
 
 async fn scrub(a: ScrubArgs) -> Result<Code> {
-    let (set, _) = load_rules(&a.source)?;
+    let (set, _) = load_rules_for(&a.source, &a.input).await?;
     let key = crate::tools::scrub::read_key(a.key_file.as_deref())?;
     let rows = crate::tools::scrub::scrub(&a.input, &a.output, &key, &set.catalog).await?;
     eprintln!(
@@ -303,7 +329,7 @@ async fn scrub(a: ScrubArgs) -> Result<Code> {
 }
 
 async fn convert(a: ConvertArgs) -> Result<Code> {
-    let (set, _) = load_rules(&a.source)?;
+    let (set, _) = load_rules_for(&a.source, &a.paths).await?;
     let rows = crate::tools::convert::to_parquet(&a.paths, &a.output, &set.catalog).await?;
     eprintln!("focus-sql: wrote {rows} rows to {}", a.output.display());
     Ok(0)

@@ -2,8 +2,10 @@
 //! thin wrappers over `engine::formats`. NULL in, NULL out.
 
 use super::formats;
+use super::json;
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanBuilder, Float64Array, ListBuilder, StringBuilder,
+    Array, ArrayRef, AsArray, BooleanBuilder, Float64Array, Int64Builder, ListBuilder,
+    StringBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{exec_err, Result};
@@ -46,6 +48,14 @@ enum Kind {
     JsonGetStr,
     JsonType,
     ApproxEq,
+    /// `focus_json_all(json, path, test)`
+    JsonAll,
+    /// `focus_json_count(json, path)`
+    JsonCount,
+    /// `focus_json_depth(json)`
+    JsonDepth,
+    /// `focus_json_keys_at(json, path)`
+    JsonKeysAt,
 }
 
 #[derive(Debug)]
@@ -76,8 +86,11 @@ impl ScalarUDFImpl for FocusFn {
     }
     fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
         Ok(match self.kind {
-            Kind::Pred(_) | Kind::ApproxEq => DataType::Boolean,
-            Kind::JsonKeys => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+            Kind::Pred(_) | Kind::ApproxEq | Kind::JsonAll => DataType::Boolean,
+            Kind::JsonKeys | Kind::JsonKeysAt => {
+                DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
+            }
+            Kind::JsonCount | Kind::JsonDepth => DataType::Int64,
             Kind::JsonGet | Kind::JsonGetStr | Kind::JsonType => DataType::Utf8,
         })
     }
@@ -133,6 +146,65 @@ impl ScalarUDFImpl for FocusFn {
                 }
                 Arc::new(b.finish())
             }
+            Kind::JsonAll => {
+                let mut b = BooleanBuilder::with_capacity(n);
+                let mut parsed = Parsed::default();
+                for i in 0..n {
+                    let (Some(text), Some(path), Some(test)) = (
+                        str_at(&arrays[0], i),
+                        str_at(&arrays[1], i),
+                        str_at(&arrays[2], i),
+                    ) else {
+                        b.append_null();
+                        continue;
+                    };
+                    let (path, test) = parsed.get(path, Some(test))?;
+                    b.append_option(json::all(text, path, test.expect("a test")));
+                }
+                Arc::new(b.finish())
+            }
+            Kind::JsonCount | Kind::JsonDepth => {
+                let mut b = Int64Builder::with_capacity(n);
+                let mut parsed = Parsed::default();
+                for i in 0..n {
+                    let Some(text) = str_at(&arrays[0], i) else {
+                        b.append_null();
+                        continue;
+                    };
+                    let value = if matches!(self.kind, Kind::JsonDepth) {
+                        json::Json::parse(text).map(|j| j.depth())
+                    } else {
+                        let Some(path) = str_at(&arrays[1], i) else {
+                            b.append_null();
+                            continue;
+                        };
+                        json::count(text, parsed.get(path, None)?.0)
+                    };
+                    b.append_option(value.map(|v| v as i64));
+                }
+                Arc::new(b.finish())
+            }
+            Kind::JsonKeysAt => {
+                let mut b = ListBuilder::new(StringBuilder::new());
+                let mut parsed = Parsed::default();
+                for i in 0..n {
+                    let (Some(text), Some(path)) = (str_at(&arrays[0], i), str_at(&arrays[1], i))
+                    else {
+                        b.append(false);
+                        continue;
+                    };
+                    match json::keys_at(text, parsed.get(path, None)?.0) {
+                        Some(keys) => {
+                            for k in &keys {
+                                b.values().append_value(k);
+                            }
+                            b.append(true);
+                        }
+                        None => b.append(false),
+                    }
+                }
+                Arc::new(b.finish())
+            }
             Kind::ApproxEq => {
                 let a = arrays[0].as_any().downcast_ref::<Float64Array>();
                 let c = arrays[1].as_any().downcast_ref::<Float64Array>();
@@ -154,12 +226,44 @@ impl ScalarUDFImpl for FocusFn {
     }
 }
 
+/// The path and test of the previous row, parsed once and reused while they repeat (they are
+/// almost always literals).
+#[derive(Default)]
+struct Parsed {
+    key: Option<(String, Option<String>)>,
+    value: Option<(json::Path, Option<json::Test>)>,
+}
+
+impl Parsed {
+    fn get(
+        &mut self,
+        path: &str,
+        test: Option<&str>,
+    ) -> Result<(&json::Path, Option<&json::Test>)> {
+        let key = (path.to_string(), test.map(str::to_string));
+        if self.key.as_ref() != Some(&key) {
+            let p = json::Path::parse(path).or_else(|e| exec_err!("{e}"))?;
+            let t = match test {
+                Some(t) => Some(json::Test::parse(t).or_else(|e| exec_err!("{e}"))?),
+                None => None,
+            };
+            self.value = Some((p, t));
+            self.key = Some(key);
+        }
+        let (p, t) = self.value.as_ref().expect("set above");
+        Ok((p, t.as_ref()))
+    }
+}
+
 fn udf(name: &'static str, kind: Kind) -> ScalarUDF {
     let signature = match kind {
-        Kind::Pred(_) | Kind::JsonKeys => Signature::string(1, Volatility::Immutable),
-        Kind::JsonGet | Kind::JsonGetStr | Kind::JsonType => {
+        Kind::Pred(_) | Kind::JsonKeys | Kind::JsonDepth => {
+            Signature::string(1, Volatility::Immutable)
+        }
+        Kind::JsonGet | Kind::JsonGetStr | Kind::JsonType | Kind::JsonCount | Kind::JsonKeysAt => {
             Signature::string(2, Volatility::Immutable)
         }
+        Kind::JsonAll => Signature::string(3, Volatility::Immutable),
         Kind::ApproxEq => Signature::uniform(2, vec![DataType::Float64], Volatility::Immutable),
     };
     ScalarUDF::from(FocusFn {
@@ -201,6 +305,10 @@ pub fn all() -> Vec<ScalarUDF> {
         udf("focus_json_get_str", Kind::JsonGetStr),
         udf("focus_json_type", Kind::JsonType),
         udf("focus_approx_eq", Kind::ApproxEq),
+        udf("focus_json_all", Kind::JsonAll),
+        udf("focus_json_count", Kind::JsonCount),
+        udf("focus_json_depth", Kind::JsonDepth),
+        udf("focus_json_keys_at", Kind::JsonKeysAt),
     ]
 }
 

@@ -478,3 +478,10 @@ pub async fn register(
         .map_err(|e| ierr(first, e.to_string()))?;
     Ok(schema)
 }
+
+/// The column names of an input, read from its header or schema without scanning the data.
+pub async fn column_names(input: &Input) -> Result<Vec<String>, InputError> {
+    let ctx = SessionContext::new();
+    let schema = register(&ctx, "focus_peek", input, false).await?;
+    Ok(schema.fields().iter().map(|f| f.name().clone()).collect())
+}

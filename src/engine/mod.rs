@@ -7,6 +7,7 @@ pub mod formats;
 pub mod functions;
 pub mod guard;
 pub mod input;
+pub mod json;
 pub mod view;
 
 pub use error::clean_error;
@@ -300,6 +301,20 @@ impl Dataset {
 
     /// Register another export beside this one, as the typed view `name` (`--table NAME=PATH`).
     pub async fn attach(&mut self, name: &str, input: &Input) -> Result<(), InputError> {
+        let catalog = self.catalog.clone();
+        self.attach_as(name, input, &catalog, view::ViewKind::Query)
+            .await
+    }
+
+    /// Register another dataset beside this one as the typed view `name`, typed by `catalog`
+    /// (a bundle's second dataset, for the requirements that read both).
+    pub async fn attach_as(
+        &mut self,
+        name: &str,
+        input: &Input,
+        catalog: &Catalog,
+        kind: view::ViewKind,
+    ) -> Result<(), InputError> {
         let err = |m: String| InputError {
             path: input.files[0].clone(),
             message: m,
@@ -320,13 +335,7 @@ impl Dataset {
         let source = format!("{name}__source");
         let schema = input::register(&self.ctx, &source, input, true).await?;
         let columns = SourceColumn::of(&schema);
-        let sql = view::view_sql(
-            &columns,
-            &self.catalog,
-            input.format.is_text(),
-            view::ViewKind::Query,
-            &source,
-        );
+        let sql = view::view_sql(&columns, catalog, input.format.is_text(), kind, &source);
         let df = self
             .ctx
             .sql(&sql)

@@ -163,6 +163,7 @@ pub fn format_predicate(column: &SourceColumn, format: ValueFormat) -> String {
             ValueFormat::Currency => "focus_is_currency",
             ValueFormat::Unit => "focus_is_unit",
             ValueFormat::KeyValue => "focus_is_key_value",
+            ValueFormat::JsonObject => "focus_is_json_object",
         };
         return format!("{f}({raw})");
     }
@@ -170,7 +171,9 @@ pub fn format_predicate(column: &SourceColumn, format: ValueFormat) -> String {
         ValueFormat::Numeric => is_numeric(t),
         ValueFormat::DateTime => utc_timestamp(t),
         ValueFormat::Currency | ValueFormat::Unit => false,
-        ValueFormat::KeyValue => matches!(t, DataType::Map(_, _) | DataType::Struct(_)),
+        ValueFormat::KeyValue | ValueFormat::JsonObject => {
+            matches!(t, DataType::Map(_, _) | DataType::Struct(_))
+        }
     };
     if ok {
         "TRUE".into()

@@ -171,7 +171,7 @@ async fn run_one(
             .map_err(anyhow::Error::msg)?;
         request.declaration = spec.declaration.as_ref().map(|d| corpus.resolve_file(d));
         request.sample_rows = 0;
-        let prepared = request.prepare()?;
+        let prepared = request.prepare().await?;
         run.format = Some(prepared.input.format.as_str().to_string());
         let report = prepared.run().await?.report;
         run.rows = Some(report.dataset.rows);

@@ -61,13 +61,19 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The dataset a requirement id belongs to: the one whose prefix it carries (or the first).
-    fn catalog_for(&self, prefix: Option<&str>) -> Option<&Catalog> {
+    /// The dataset a requirement id belongs to: the one whose prefix it carries; None for an
+    /// id without a known prefix (an attribute requirement).
+    fn dataset_of(&self, prefix: Option<&str>) -> Option<&Catalog> {
         self.datasets
             .iter()
-            .find(|(p, _)| prefix.is_some_and(|x| p.trim_end_matches('-') == x))
-            .or_else(|| self.datasets.first())
+            .find(|(p, _)| prefix.is_some_and(|x| !p.is_empty() && p == x))
             .map(|(_, c)| c)
+    }
+
+    /// The catalog a rule's columns come from: its dataset's, else the first dataset's.
+    fn catalog_for(&self, prefix: Option<&str>) -> Option<&Catalog> {
+        self.dataset_of(prefix)
+            .or_else(|| self.datasets.first().map(|(_, c)| c))
     }
 }
 
@@ -176,6 +182,7 @@ pub fn parse_rule(
         Function::parse_as(&raw.function, "function").map_err(|m| err(key_line("function"), m))?;
     let entity = raw.entity.unwrap_or_else(|| parts.entity.to_string());
     let entity_type = parts.entity_type;
+    let dataset = ctx.dataset_of(parts.prefix).map(|c| c.dataset.clone());
     let requirement = raw.requirement.trim().to_string();
 
     let check_line = key_line("check").unwrap_or(1);
@@ -193,6 +200,7 @@ pub fn parse_rule(
     Ok(Rule {
         id: raw.id,
         focus_version: ctx.version.to_string(),
+        dataset,
         entity,
         entity_type,
         keyword,

@@ -203,6 +203,63 @@ impl Sources {
     }
 }
 
+/// The FOCUS version of a dataset with these columns, and why: the version whose datasets name
+/// the most of them; on a tie the older one (a 1.2 export also has every column 1.3 keeps).
+pub fn detect_version(columns: &[String]) -> Result<(FocusVersion, String), LoadError> {
+    let mut best: Option<(usize, FocusVersion, Vec<String>)> = None;
+    let mut known: Vec<String> = Vec::new();
+    for v in embedded_versions() {
+        let version = FocusVersion::parse(&v).map_err(|message| LoadError {
+            path: PathBuf::from("rules.d"),
+            line: None,
+            message,
+        })?;
+        let mut sources = Sources::gather(&version, None)?;
+        let (_, _, catalogs) = sources.take_support(&version)?;
+        let mut names = Vec::new();
+        for src in catalogs {
+            names.extend(
+                Catalog::parse(&src.text, &src.display)?
+                    .columns
+                    .into_iter()
+                    .map(|c| c.name),
+            );
+        }
+        let matched: Vec<String> = columns
+            .iter()
+            .filter(|c| names.contains(c))
+            .cloned()
+            .collect();
+        // Columns this version adds over the versions before it.
+        let new: Vec<String> = matched
+            .iter()
+            .filter(|c| !known.contains(c))
+            .cloned()
+            .collect();
+        known.extend(names);
+        if best.as_ref().is_none_or(|(n, _, _)| matched.len() > *n) {
+            best = Some((matched.len(), version, new));
+        }
+    }
+    let (_, version, new) = best.ok_or_else(|| LoadError {
+        path: PathBuf::from("rules.d"),
+        line: None,
+        message: "no FOCUS version is embedded".into(),
+    })?;
+    let oldest = embedded_versions().first() == Some(&version.to_string());
+    let why = if oldest || new.is_empty() {
+        format!("no column of a later FOCUS version than {version}")
+    } else {
+        let shown: Vec<&str> = new.iter().take(4).map(String::as_str).collect();
+        format!(
+            "{} {} FOCUS {version}",
+            shown.join(", "),
+            if new.len() == 1 { "is" } else { "are" }
+        )
+    };
+    Ok((version, why))
+}
+
 /// The folder of rules.d holding the shared example sets.
 pub const GENERIC_DIR: &str = "generic";
 
@@ -264,6 +321,68 @@ impl RuleSet {
         })
     }
 
+    /// The catalog of the dataset `rule` belongs to (the first dataset's for attribute rules).
+    pub fn catalog_of(&self, rule: &Rule) -> &Catalog {
+        rule.dataset
+            .as_deref()
+            .and_then(|d| self.dataset(d))
+            .unwrap_or(&self.catalog)
+    }
+
+    /// The dataset a file with these columns is: the one whose catalog names the most of them.
+    pub fn detect_dataset(&self, columns: &[String]) -> &Catalog {
+        self.datasets
+            .iter()
+            .map(|(_, c)| c)
+            .max_by_key(|c| {
+                // On a tie the first dataset (Cost and Usage) wins.
+                let n = c
+                    .columns
+                    .iter()
+                    .filter(|d| columns.contains(&d.name))
+                    .count();
+                (n, c.dataset == self.catalog.dataset)
+            })
+            .unwrap_or(&self.catalog)
+    }
+
+    /// The names of the version's datasets.
+    pub fn dataset_names(&self) -> Vec<String> {
+        self.datasets
+            .iter()
+            .map(|(_, c)| c.dataset.clone())
+            .collect()
+    }
+
+    /// The catalog of the dataset named `name`.
+    pub fn dataset(&self, name: &str) -> Option<&Catalog> {
+        self.datasets
+            .iter()
+            .map(|(_, c)| c)
+            .find(|c| c.dataset == name)
+    }
+
+    /// The rules that apply to the dataset `name`: its own and the attribute rules, with
+    /// `catalog` set to its catalog.
+    pub fn for_dataset(&self, name: &str) -> Option<RuleSet> {
+        let catalog = self.dataset(name)?.clone();
+        let mut set = self.clone();
+        set.rules
+            .retain(|r| r.dataset.as_deref().is_none_or(|d| d == name));
+        set.catalog = catalog;
+        set.reindex();
+        Some(set)
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
+    }
+
     /// The id nearest to `id`, for "did you mean" hints.
     pub fn closest_id(&self, id: &str) -> Option<&str> {
         self.rules
@@ -299,12 +418,7 @@ impl RuleSet {
             }
         }
         self.rules.retain(|r| keep.contains(&r.id));
-        self.index = self
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
+        self.reindex();
     }
 
     /// Structural problems: unknown references, cycles, missing examples.

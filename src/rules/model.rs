@@ -125,6 +125,7 @@ word_enum!(
         Currency => "currency",
         Unit => "unit",
         KeyValue => "key_value",
+        JsonObject => "json_object",
     }
 );
 word_enum!(
@@ -241,6 +242,9 @@ pub struct Origin {
 pub struct Rule {
     pub id: String,
     pub focus_version: String,
+    /// The dataset the requirement belongs to (from the id's prefix); None for attribute
+    /// requirements, which apply to every dataset of the version.
+    pub dataset: Option<String>,
     pub entity: String,
     pub entity_type: EntityType,
     pub keyword: Keyword,
