@@ -46,6 +46,9 @@ pub struct Request<'a> {
     /// The bundle's other datasets (`--dataset NAME=PATH`): each validated with its own
     /// requirements, and registered beside the main one for the requirements that read both.
     pub with: Vec<(String, String)>,
+    /// Datasets registered beside the main one but not validated (a companion's view of the
+    /// main dataset).
+    pub beside: Vec<(String, Vec<String>)>,
 }
 
 /// A request whose declaration is read and whose input is resolved: nothing opened yet.
@@ -127,6 +130,7 @@ impl<'a> Request<'a> {
             output: None,
             dataset: None,
             with: Vec::new(),
+            beside: Vec::new(),
         }
     }
 
@@ -195,25 +199,34 @@ impl Prepared<'_> {
         let mut dataset = Dataset::open(&input, &set.catalog, &request.engine)
             .await
             .map_err(|e| anyhow!("{e}"))?;
-        // The bundle's other datasets: registered beside this one, and validated on their own.
+        // The bundle's other datasets: registered beside this one, and validated on their own
+        // (each with this one registered beside it).
         let mut companions = Vec::new();
-        for (name, path) in &request.with {
-            let catalog = request.set.dataset(name).ok_or_else(|| {
+        let others = request
+            .with
+            .iter()
+            .map(|(n, p)| (n.clone(), vec![p.clone()]))
+            .chain(request.beside.iter().cloned());
+        for (name, paths) in others {
+            let catalog = request.set.dataset(&name).ok_or_else(|| {
                 anyhow!(
                     "--dataset {name}: FOCUS {} has no such dataset (it has {})",
                     request.set.version,
                     request.set.dataset_names().join(", ")
                 )
             })?;
-            let other = input::resolve(std::slice::from_ref(path)).map_err(|e| anyhow!("{e}"))?;
+            let other = input::resolve(&paths).map_err(|e| anyhow!("{e}"))?;
             dataset
-                .attach_as(name, &other, catalog, crate::engine::view::ViewKind::Rules)
+                .attach_as(&name, &other, catalog, crate::engine::view::ViewKind::Rules)
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
+        }
+        for (name, path) in &request.with {
             let mut alone = Request::new(request.set, vec![path.clone()], request.engine.clone());
             alone.applicability = applicability.clone();
             alone.dataset = Some(name.clone());
             alone.sample_rows = request.sample_rows;
+            alone.beside = vec![(set.catalog.dataset.clone(), request.paths.clone())];
             companions.push(Box::pin(alone.run()).await?.report);
         }
         if timing() {

@@ -560,3 +560,146 @@ fn all_row_checks_run_in_one_fused_scan() {
         "the fused scan fell back to one scan per check:\n{err}"
     );
 }
+
+#[test]
+fn the_focus_version_is_detected_from_the_columns() {
+    let o = run(&["validate", "--format", "json", &testdata("sample.csv")]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("FOCUS 1.2 (no column of a later FOCUS version than 1.2"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(json(&o)["focus_version"], "1.2");
+
+    let o = run(&[
+        "validate",
+        "--format",
+        "json",
+        &testdata("focus-1.3/cost-and-usage.csv"),
+    ]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("FOCUS 1.3 (") && err.contains("ServiceProviderName"),
+        "{err}"
+    );
+    let r = json(&o);
+    assert_eq!(r["focus_version"], "1.3");
+    let ids: Vec<&str> = r["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.iter().any(|i| i.starts_with("CAU-")));
+    assert!(
+        !ids.iter().any(|i| i.starts_with("CCT-")),
+        "a Cost and Usage export is checked against Cost and Usage requirements only"
+    );
+
+    // A Contract Commitment file is recognised by its columns.
+    let o = run(&[
+        "validate",
+        "--format",
+        "json",
+        &testdata("focus-1.3/contract-commitment.csv"),
+    ]);
+    let r = json(&o);
+    assert_eq!(r["focus_version"], "1.3", "{}", stderr(&o));
+    let ids: Vec<&str> = r["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.iter().any(|i| i.starts_with("CCT-")), "{ids:?}");
+    assert!(!ids.iter().any(|i| i.starts_with("CAU-")), "{ids:?}");
+
+    // An explicit version wins.
+    let o = run(&[
+        "validate",
+        "--focus-version",
+        "1.2",
+        "--format",
+        "json",
+        &testdata("focus-1.3/cost-and-usage.csv"),
+    ]);
+    assert_eq!(json(&o)["focus_version"], "1.2");
+    assert!(
+        !stderr(&o).contains("--focus-version chooses another"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// What the bundled FOCUS 1.3 sample supports: every 1.3 criterion but data-generator split cost
+/// allocation (it has no Allocated* columns).
+const NIMBUS_1_3: &str = "ACCOUNT_NAMING_SUPPORTED,AVAILABILITY_ZONE_SUPPORTED,\
+BILLING_BASED_ON_PROVISIONED_RESOURCES_SUPPORTED,CAPACITY_RESERVATION_SUPPORTED,\
+COMMITMENT_DISCOUNT_SUPPORTED,CONTRACT_COMMITMENTS_SUPPORTED,MULTIPLE_BILLING_ACCOUNT_TYPES_SUPPORTED,\
+MULTIPLE_PRICING_CATEGORIES_SUPPORTED,MULTIPLE_SUB_ACCOUNT_TYPES_SUPPORTED,NEGOTIATED_PRICING_SUPPORTED,\
+PRICING_BILLING_CURRENCY_DIFFERENCES_SUPPORTED,PUBLIC_PRICE_LIST_SUPPORTED,REGION_SUPPORTED,\
+RESOURCE_TYPE_ASSIGNMENT_SUPPORTED,SUB_ACCOUNT_SUPPORTED,TAGGING_SUPPORTED,UNIT_PRICING_SUPPORTED,\
+USAGE_MEASUREMENT_SUPPORTED,VIRTUAL_CURRENCY_SUPPORTED";
+
+#[test]
+fn a_focus_1_3_bundle_conforms_and_reads_both_datasets() {
+    let o = run(&[
+        "validate",
+        "--format",
+        "json",
+        "--applicability",
+        NIMBUS_1_3,
+        &testdata("focus-1.3/cost-and-usage.csv"),
+        "--dataset",
+        &format!(
+            "ContractCommitment={}",
+            testdata("focus-1.3/contract-commitment.csv")
+        ),
+    ]);
+    let r = json(&o);
+    let failing: Vec<String> = r["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(r["datasets"][0]["rules"].as_array().unwrap())
+        .filter(|x| matches!(x["status"].as_str(), Some("fail" | "error")))
+        .map(|x| format!("{} {} {}", x["id"], x["status"], x["reason"]))
+        .collect();
+    assert!(failing.is_empty(), "{}", failing.join("\n"));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(r["datasets"][0]["focus_version"], "1.3");
+    // No requirement of the bundle is skipped for want of the other dataset, and the one that
+    // reads both (CCT-ContractCommitmentId-C-005-M) ran.
+    let cross = r["datasets"][0]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "CCT-ContractCommitmentId-C-005-M")
+        .expect("reported");
+    assert_eq!(cross["status"], "needs_evidence", "{cross}");
+    let needs_other = r["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(r["datasets"][0]["rules"].as_array().unwrap())
+        .filter(|x| {
+            x["reason"]
+                .as_str()
+                .is_some_and(|s| s.contains("dataset too"))
+        })
+        .count();
+    assert_eq!(needs_other, 0);
+
+    // Without the second dataset, requirements that read both say what they need.
+    let o = run(&[
+        "validate",
+        "--format",
+        "json",
+        "--applicability",
+        NIMBUS_1_3,
+        &testdata("focus-1.3/cost-and-usage.csv"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(json(&o).get("datasets").is_none());
+}

@@ -1,23 +1,29 @@
-//! The embedded rule set as a whole: it loads cleanly, covers every FOCUS 1.2 requirement id
-//! with the model's keyword, is structurally sound, and every rule passes its own examples.
+//! The embedded rule sets as a whole, for every FOCUS version: each loads cleanly, covers every
+//! requirement id of its version with the model's keyword, is structurally sound, passes the
+//! rule schema and lint, and every rule passes its own examples (run once here).
 
 use focus_sql::rules::{FocusVersion, Keyword, RuleSet};
 
-fn load() -> RuleSet {
-    let version = FocusVersion::parse("1.2").expect("1.2 is embedded");
-    let loaded = RuleSet::load(&version, None).expect("the FOCUS 1.2 catalog is embedded");
+/// (version, its ids file, how many ids)
+const VERSIONS: [(&str, &str, usize); 2] = [
+    ("1.2", include_str!("focus-1.2-ids.tsv"), 621),
+    ("1.3", include_str!("focus-1.3-ids.tsv"), 933),
+];
+
+fn load(version: &str) -> RuleSet {
+    let v = FocusVersion::parse(version).expect("the version is embedded");
+    let loaded = RuleSet::load(&v, None).expect("the catalog is embedded");
     let errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
     assert!(
         errors.is_empty(),
-        "rule files failed to load:\n{}",
+        "FOCUS {version}: rule files failed to load:\n{}",
         errors.join("\n")
     );
     loaded.set
 }
 
-fn expected_ids() -> Vec<(String, String)> {
-    include_str!("focus-1.2-ids.tsv")
-        .lines()
+fn expected_ids(tsv: &str) -> Vec<(String, String)> {
+    tsv.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {
             let (id, kw) = l.split_once('\t').expect("id<TAB>keyword");
@@ -27,78 +33,94 @@ fn expected_ids() -> Vec<(String, String)> {
 }
 
 #[test]
-fn every_focus_1_2_requirement_has_a_rule_with_its_keyword() {
-    let set = load();
-    let expected = expected_ids();
-    assert_eq!(expected.len(), 621);
-    let mut missing = Vec::new();
-    let mut wrong_keyword = Vec::new();
-    for (id, kw) in &expected {
-        match set.get(id) {
-            None => missing.push(id.clone()),
-            Some(r) if r.keyword != Keyword::parse(kw).unwrap() => {
-                wrong_keyword.push(format!("{id}: {} vs {kw}", r.keyword))
+fn every_requirement_has_a_rule_with_its_keyword() {
+    for (version, tsv, count) in VERSIONS {
+        let set = load(version);
+        let expected = expected_ids(tsv);
+        assert_eq!(expected.len(), count);
+        let mut missing = Vec::new();
+        let mut wrong_keyword = Vec::new();
+        for (id, kw) in &expected {
+            match set.get(id) {
+                None => missing.push(id.clone()),
+                Some(r) if r.keyword != Keyword::parse(kw).unwrap() => {
+                    wrong_keyword.push(format!("{id}: {} vs {kw}", r.keyword))
+                }
+                Some(_) => {}
             }
-            Some(_) => {}
         }
+        assert!(
+            missing.is_empty(),
+            "FOCUS {version}: {} requirement(s) have no rule: {}",
+            missing.len(),
+            missing.join(", ")
+        );
+        assert!(
+            wrong_keyword.is_empty(),
+            "FOCUS {version}: keyword differs from the model: {}",
+            wrong_keyword.join("; ")
+        );
+        let extra: Vec<&str> = set
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .filter(|id| !expected.iter().any(|(e, _)| e == id))
+            .collect();
+        assert!(
+            extra.is_empty(),
+            "rules for ids that FOCUS {version} does not define: {}",
+            extra.join(", ")
+        );
     }
-    assert!(
-        missing.is_empty(),
-        "{} requirement(s) have no rule: {}",
-        missing.len(),
-        missing.join(", ")
-    );
-    assert!(
-        wrong_keyword.is_empty(),
-        "keyword differs from the model: {}",
-        wrong_keyword.join("; ")
-    );
-    let extra: Vec<&str> = set
-        .rules
-        .iter()
-        .map(|r| r.id.as_str())
-        .filter(|id| !expected.iter().any(|(e, _)| e == id))
-        .collect();
-    assert!(
-        extra.is_empty(),
-        "rules for ids that FOCUS 1.2 does not define: {}",
-        extra.join(", ")
-    );
 }
 
 #[test]
-fn rule_set_is_structurally_sound() {
-    let set = load();
-    let problems: Vec<String> = set
-        .structural_problems()
-        .iter()
-        .map(|e| e.to_string())
-        .collect();
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+fn rule_sets_are_structurally_sound() {
+    for (version, _, _) in VERSIONS {
+        let set = load(version);
+        let problems: Vec<String> = set
+            .structural_problems()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "FOCUS {version}:\n{}",
+            problems.join("\n")
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_rule_passes_its_own_examples() {
-    let set = load();
-    let summary = focus_sql::check::examples::run(&set, &[]).await;
-    let failures: Vec<String> = summary.failures.iter().map(|f| f.to_string()).collect();
-    assert!(
-        failures.is_empty(),
-        "{} example(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert!(
-        summary.passed > 600,
-        "expected hundreds of examples, ran {}",
-        summary.passed
-    );
+    for (version, _, count) in VERSIONS {
+        let set = load(version);
+        let summary = focus_sql::check::examples::run(&set, &[]).await;
+        let failures: Vec<String> = summary.failures.iter().map(|f| f.to_string()).collect();
+        assert!(
+            failures.is_empty(),
+            "FOCUS {version}: {} example(s) failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+        assert!(
+            summary.passed > count,
+            "FOCUS {version}: expected more examples than requirements, ran {}",
+            summary.passed
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lint_finds_no_problem_in_the_embedded_rules() {
-    let set = load();
-    let mut problems = focus_sql::check::lint::lint_files(&set.version, None).expect("schema");
-    problems.extend(focus_sql::check::lint::lint(&set).await);
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    for (version, _, _) in VERSIONS {
+        let set = load(version);
+        let mut problems = focus_sql::check::lint::lint_files(&set.version, None).expect("schema");
+        problems.extend(focus_sql::check::lint::lint(&set).await);
+        assert!(
+            problems.is_empty(),
+            "FOCUS {version}:\n{}",
+            problems.join("\n")
+        );
+    }
 }

@@ -47,12 +47,26 @@ async fn run_example(set: &RuleSet, rule: &Rule, index: usize) -> Option<Example
         index,
         message,
     };
-    let ds = match Dataset::from_text_rows(&ex.columns, &ex.rows, &ex.types, set.catalog_of(rule))
-        .await
-    {
-        Ok(ds) => ds,
-        Err(e) => return Some(fail(format!("cannot build the example dataset: {e}"))),
-    };
+    let mut ds =
+        match Dataset::from_text_rows(&ex.columns, &ex.rows, &ex.types, set.catalog_of(rule)).await
+        {
+            Ok(ds) => ds,
+            Err(e) => return Some(fail(format!("cannot build the example dataset: {e}"))),
+        };
+    for t in &ex.with {
+        let Some(catalog) = set.dataset(&t.dataset) else {
+            return Some(fail(format!(
+                "`with` names {}, which is not a dataset of FOCUS {}",
+                t.dataset, set.version
+            )));
+        };
+        if let Err(e) = ds
+            .attach_rows(&t.dataset, &t.columns, &t.rows, catalog)
+            .await
+        {
+            return Some(fail(format!("cannot build the {} rows: {e}", t.dataset)));
+        }
+    }
     let outcome = run_single(rule, &ds).await;
     let reason = outcome
         .reason
@@ -94,7 +108,7 @@ pub async fn run(set: &RuleSet, prefixes: &[String]) -> TestSummary {
         .rules
         .iter()
         .filter(|r| prefixes.is_empty() || prefixes.iter().any(|p| r.id.starts_with(p.as_str())))
-        .filter(|r| !r.examples.is_empty())
+        .filter(|r| !r.examples.is_empty() && r.removed.is_none())
         .collect();
     let jobs: Vec<(&Rule, usize)> = selected
         .iter()

@@ -2,7 +2,7 @@
 //! checks that do not plan against the FOCUS columns (planned exactly as a run plans them).
 //! The command adds the examples' verdicts unless told not to.
 
-use super::{fused_sql, plan_rule, Plan, RunOptions};
+use super::{fused_sql, plan_rule, Known, Plan, RunOptions};
 use crate::check::outcome::Status;
 use crate::engine::Dataset;
 use crate::rules::{Applicability, Check, FocusVersion, RuleSet, Sources};
@@ -88,7 +88,7 @@ pub async fn lint(set: &RuleSet) -> Vec<String> {
         applicability: Applicability::All,
         ..RunOptions::default()
     };
-    let datasets = set.dataset_names();
+    let known = Known::of(set);
     let mut empty = std::collections::BTreeMap::new();
     for (_, catalog) in &set.datasets {
         let columns: Vec<String> = catalog.columns.iter().map(|c| c.name.clone()).collect();
@@ -123,14 +123,19 @@ pub async fn lint(set: &RuleSet) -> Vec<String> {
             _ => Vec::new(),
         };
         for c in named {
-            if catalog.column(c).is_none() && !c.starts_with("x_") {
+            // An attribute requirement may name the columns of any dataset of its version.
+            let known = match &r.dataset {
+                Some(_) => catalog.column(c).is_some(),
+                None => set.datasets.iter().any(|(_, k)| k.column(c).is_some()),
+            };
+            if !known && !c.starts_with("x_") {
                 problems.push(format!(
                     "{at}: {c} is not a FOCUS {} {} column",
                     set.version, catalog.dataset
                 ));
             }
         }
-        let sql = match plan_rule(r, ds, &opts, &datasets) {
+        let sql = match plan_rule(r, ds, &opts, &known) {
             Plan::Done(o) if o.status == Status::Error => {
                 problems.push(format!("{at}: {}", o.reason.unwrap_or_default()));
                 None

@@ -50,7 +50,28 @@ pub(crate) struct RowCheck {
 }
 
 /// Catalog columns a piece of SQL mentions (a `X__raw` mention counts as X).
-fn mentioned_columns(ds: &Dataset, sql: &str) -> BTreeSet<String> {
+/// What a rule's FOCUS version knows beyond the dataset being checked: its datasets and the
+/// columns of all of them (a rule naming another dataset's column is skipped, not an error).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Known {
+    pub datasets: Vec<String>,
+    pub columns: BTreeSet<String>,
+}
+
+impl Known {
+    pub fn of(set: &RuleSet) -> Known {
+        Known {
+            datasets: set.dataset_names(),
+            columns: set
+                .datasets
+                .iter()
+                .flat_map(|(_, c)| c.columns.iter().map(|d| d.name.clone()))
+                .collect(),
+        }
+    }
+}
+
+fn mentioned_columns(ds: &Dataset, sql: &str, known: &Known) -> BTreeSet<String> {
     guard::words(sql)
         .into_iter()
         .map(|w| {
@@ -58,7 +79,7 @@ fn mentioned_columns(ds: &Dataset, sql: &str) -> BTreeSet<String> {
                 .map(str::to_string)
                 .unwrap_or(w)
         })
-        .filter(|w| ds.catalog.column(w).is_some())
+        .filter(|w| ds.catalog.column(w).is_some() || known.columns.contains(w))
         .collect()
 }
 
@@ -106,7 +127,7 @@ fn missing_datasets(ds: &Dataset, sql: &str, datasets: &[String]) -> Vec<String>
 
 /// Decide how to evaluate one rule (no data is read here). `datasets` names every dataset of
 /// the rule's FOCUS version, so that a query across datasets can say which one it lacks.
-pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, datasets: &[String]) -> Plan {
+pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Known) -> Plan {
     let missing: Vec<&str> = rule
         .applicability
         .iter()
@@ -150,7 +171,8 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, datasets: 
                         return Plan::Done(Outcome::with(Status::Error, err));
                     }
                 }
-                let cols = mentioned_columns(ds, &format!("{e} {}", w.as_deref().unwrap_or("")));
+                let cols =
+                    mentioned_columns(ds, &format!("{e} {}", w.as_deref().unwrap_or("")), known);
                 if let Some(reason) = absent_reason(ds, &cols) {
                     return Plan::Done(Outcome::with(Status::Skip, reason));
                 }
@@ -169,7 +191,11 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, datasets: 
                     return Plan::Done(Outcome::with(Status::Error, e));
                 }
             }
-            let cols = mentioned_columns(ds, &format!("{expr} {}", when.as_deref().unwrap_or("")));
+            let cols = mentioned_columns(
+                ds,
+                &format!("{expr} {}", when.as_deref().unwrap_or("")),
+                known,
+            );
             if let Some(reason) = absent_reason(ds, &cols) {
                 return Plan::Done(Outcome::with(Status::Skip, reason));
             }
@@ -196,7 +222,7 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, datasets: 
                 if let Err(e) = guard::check_expr(w) {
                     return Plan::Done(Outcome::with(Status::Error, e));
                 }
-                cols.extend(mentioned_columns(ds, w));
+                cols.extend(mentioned_columns(ds, w, known));
                 if let Some(reason) = absent_reason(ds, &cols) {
                     return Plan::Done(Outcome::with(Status::Skip, reason));
                 }
@@ -213,7 +239,7 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, datasets: 
             if let Err(e) = guard::check_query(query) {
                 return Plan::Done(Outcome::with(Status::Error, e));
             }
-            let missing = missing_datasets(ds, query, datasets);
+            let missing = missing_datasets(ds, query, &known.datasets);
             if !missing.is_empty() {
                 return Plan::Done(Outcome::with(
                     Status::Skip,
@@ -224,7 +250,7 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, datasets: 
                     ),
                 ));
             }
-            let cols = mentioned_columns(ds, query);
+            let cols = mentioned_columns(ds, query, known);
             if let Some(reason) = absent_reason(ds, &cols) {
                 return Plan::Done(Outcome::with(Status::Skip, reason));
             }
@@ -333,9 +359,9 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
     let mut base: HashMap<String, Outcome> = HashMap::new();
     let mut rows_checks: Vec<RowCheck> = Vec::new();
     let mut sql_checks: Vec<(String, String)> = Vec::new();
-    let datasets = set.dataset_names();
+    let known = Known::of(set);
     for rule in &set.rules {
-        match plan_rule(rule, ds, opts, &datasets) {
+        match plan_rule(rule, ds, opts, &known) {
             Plan::Done(o) => {
                 base.insert(rule.id.clone(), o);
             }
@@ -640,7 +666,7 @@ pub async fn run_single(rule: &Rule, ds: &Dataset) -> Outcome {
         sample_rows: 5,
         concurrency: 1,
     };
-    match plan_rule(rule, ds, &opts, &[]) {
+    match plan_rule(rule, ds, &opts, &Known::default()) {
         Plan::Done(o) => o,
         Plan::Composite => Outcome::with(Status::Skip, "composite"),
         Plan::Row(rc) => match run_fused(ds, &[&rc]).await {

@@ -56,6 +56,8 @@ enum Kind {
     JsonDepth,
     /// `focus_json_keys_at(json, path)`
     JsonKeysAt,
+    /// `focus_json_elements(json, path)`
+    JsonElements,
 }
 
 #[derive(Debug)]
@@ -87,7 +89,7 @@ impl ScalarUDFImpl for FocusFn {
     fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
         Ok(match self.kind {
             Kind::Pred(_) | Kind::ApproxEq | Kind::JsonAll => DataType::Boolean,
-            Kind::JsonKeys | Kind::JsonKeysAt => {
+            Kind::JsonKeys | Kind::JsonKeysAt | Kind::JsonElements => {
                 DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
             }
             Kind::JsonCount | Kind::JsonDepth => DataType::Int64,
@@ -184,7 +186,7 @@ impl ScalarUDFImpl for FocusFn {
                 }
                 Arc::new(b.finish())
             }
-            Kind::JsonKeysAt => {
+            Kind::JsonKeysAt | Kind::JsonElements => {
                 let mut b = ListBuilder::new(StringBuilder::new());
                 let mut parsed = Parsed::default();
                 for i in 0..n {
@@ -193,7 +195,13 @@ impl ScalarUDFImpl for FocusFn {
                         b.append(false);
                         continue;
                     };
-                    match json::keys_at(text, parsed.get(path, None)?.0) {
+                    let path = parsed.get(path, None)?.0;
+                    let found = if matches!(self.kind, Kind::JsonElements) {
+                        json::values_at(text, path)
+                    } else {
+                        json::keys_at(text, path)
+                    };
+                    match found {
                         Some(keys) => {
                             for k in &keys {
                                 b.values().append_value(k);
@@ -260,9 +268,12 @@ fn udf(name: &'static str, kind: Kind) -> ScalarUDF {
         Kind::Pred(_) | Kind::JsonKeys | Kind::JsonDepth => {
             Signature::string(1, Volatility::Immutable)
         }
-        Kind::JsonGet | Kind::JsonGetStr | Kind::JsonType | Kind::JsonCount | Kind::JsonKeysAt => {
-            Signature::string(2, Volatility::Immutable)
-        }
+        Kind::JsonGet
+        | Kind::JsonGetStr
+        | Kind::JsonType
+        | Kind::JsonCount
+        | Kind::JsonKeysAt
+        | Kind::JsonElements => Signature::string(2, Volatility::Immutable),
         Kind::JsonAll => Signature::string(3, Volatility::Immutable),
         Kind::ApproxEq => Signature::uniform(2, vec![DataType::Float64], Volatility::Immutable),
     };
@@ -309,6 +320,7 @@ pub fn all() -> Vec<ScalarUDF> {
         udf("focus_json_count", Kind::JsonCount),
         udf("focus_json_depth", Kind::JsonDepth),
         udf("focus_json_keys_at", Kind::JsonKeysAt),
+        udf("focus_json_elements", Kind::JsonElements),
     ]
 }
 

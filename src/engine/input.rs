@@ -474,8 +474,11 @@ pub async fn register(
             return Err(ierr(first, "no columns found"));
         }
     }
-    ctx.register_table(name, Arc::new(table))
-        .map_err(|e| ierr(first, e.to_string()))?;
+    ctx.register_table(
+        datafusion::common::TableReference::bare(name),
+        Arc::new(table),
+    )
+    .map_err(|e| ierr(first, e.to_string()))?;
     Ok(schema)
 }
 

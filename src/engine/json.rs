@@ -106,6 +106,39 @@ impl Json {
     }
 }
 
+impl fmt::Display for Json {
+    /// The value as compact JSON text (members in order, duplicates kept).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        match self {
+            Json::Null => f.write_str("null"),
+            Json::Bool(b) => write!(f, "{b}"),
+            Json::Number(n) => f.write_str(n),
+            Json::String(s) => f.write_str(&quoted(s)),
+            Json::Array(items) => {
+                f.write_str("[")?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+            Json::Object(m) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in m.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{}:{v}", quoted(k))?;
+                }
+                f.write_str("}")
+            }
+        }
+    }
+}
+
 /// One step of a path.
 #[derive(Debug, Clone, PartialEq)]
 enum Step {
@@ -287,6 +320,18 @@ pub fn count(text: &str, path: &Path) -> Option<u64> {
     Some(path.select(&Json::parse(text)?).len() as u64)
 }
 
+/// `focus_json_elements`: every value `path` selects, as JSON text (to `unnest` in a query that
+/// relates properties of one element, e.g. its ContractId and ContractCommitmentId).
+pub fn values_at(text: &str, path: &Path) -> Option<Vec<String>> {
+    let root = Json::parse(text)?;
+    Some(
+        path.select(&root)
+            .into_iter()
+            .map(|v| v.to_string())
+            .collect(),
+    )
+}
+
 /// `focus_json_keys_at`: the keys of every object `path` selects, in order.
 pub fn keys_at(text: &str, path: &Path) -> Option<Vec<String>> {
     let root = Json::parse(text)?;
@@ -404,5 +449,15 @@ mod tests {
             Some(vec!["a".to_string(), "b".to_string()])
         );
         assert!(Test::parse("sometimes").is_err());
+        assert_eq!(
+            values_at(
+                r#"{"E":[{"a":1,"a":"x\"y"},null]}"#,
+                &Path::parse("$.E[*]").unwrap()
+            ),
+            Some(vec![
+                r#"{"a":1,"a":"x\"y"}"#.to_string(),
+                "null".to_string()
+            ])
+        );
     }
 }

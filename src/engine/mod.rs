@@ -251,38 +251,8 @@ impl Dataset {
             target_partitions: 1,
         };
         let ctx = session(&opts)?;
-        let mut fields = Vec::new();
-        let mut arrays: Vec<ArrayRef> = Vec::new();
-        for (i, c) in columns.iter().enumerate() {
-            let text: ArrayRef =
-                Arc::new(rows.iter().map(|r| r[i].clone()).collect::<StringArray>());
-            let ty = match types.get(c) {
-                None | Some(PhysicalType::String) => DataType::Utf8,
-                Some(PhysicalType::Double) => DataType::Float64,
-                Some(PhysicalType::Int64) => DataType::Int64,
-                Some(PhysicalType::Boolean) => DataType::Boolean,
-                Some(PhysicalType::Timestamp) => {
-                    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
-                }
-            };
-            let array = if ty == DataType::Utf8 {
-                text
-            } else {
-                let strict = CastOptions {
-                    safe: false,
-                    ..Default::default()
-                };
-                cast_with_options(&text, &ty, &strict)?
-            };
-            fields.push(Field::new(c, ty, true));
-            arrays.push(array);
-        }
-        let schema = Arc::new(Schema::new(fields));
-        let batch = if columns.is_empty() {
-            RecordBatch::new_empty(schema.clone())
-        } else {
-            RecordBatch::try_new(schema.clone(), arrays)?
-        };
+        let batch = text_batch(columns, rows, types)?;
+        let schema = batch.schema();
         let table = MemTable::try_new(schema.clone(), vec![vec![batch]])?;
         ctx.register_table(SOURCE_TABLE, Arc::new(table))?;
         let format = if types.is_empty() {
@@ -297,6 +267,29 @@ impl Dataset {
             staged: None,
         };
         Dataset::assemble(ctx, &schema, catalog, parts).await
+    }
+
+    /// Register literal text rows beside this dataset as the typed view `name` of `catalog`
+    /// (a rule example's second dataset).
+    pub async fn attach_rows(
+        &mut self,
+        name: &str,
+        columns: &[String],
+        rows: &[Vec<Option<String>>],
+        catalog: &Catalog,
+    ) -> DfResult<()> {
+        let batch = text_batch(columns, rows, &BTreeMap::new())?;
+        let source = format!("{name}__source");
+        self.register_batch(&source, batch.clone())?;
+        let cols = SourceColumn::of(&batch.schema());
+        let sql = view::view_sql(&cols, catalog, true, view::ViewKind::Rules, &source);
+        let df = self.ctx.sql(&sql).await?;
+        self.ctx.register_table(
+            datafusion::common::TableReference::bare(name),
+            df.into_view(),
+        )?;
+        self.attached.push(name.to_string());
+        Ok(())
     }
 
     /// Register another export beside this one, as the typed view `name` (`--table NAME=PATH`).
@@ -442,6 +435,46 @@ impl Dataset {
     /// Collect a query's batches.
     pub async fn collect(&self, sql: &str) -> DfResult<Vec<RecordBatch>> {
         self.plan(sql).await?.collect().await
+    }
+}
+
+/// Literal text cells as a batch: every column VARCHAR, as in a CSV, except those `types` stores
+/// natively (as a Parquet file would).
+fn text_batch(
+    columns: &[String],
+    rows: &[Vec<Option<String>>],
+    types: &BTreeMap<String, PhysicalType>,
+) -> DfResult<RecordBatch> {
+    let mut fields = Vec::new();
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    for (i, c) in columns.iter().enumerate() {
+        let text: ArrayRef = Arc::new(rows.iter().map(|r| r[i].clone()).collect::<StringArray>());
+        let ty = match types.get(c) {
+            None | Some(PhysicalType::String) => DataType::Utf8,
+            Some(PhysicalType::Double) => DataType::Float64,
+            Some(PhysicalType::Int64) => DataType::Int64,
+            Some(PhysicalType::Boolean) => DataType::Boolean,
+            Some(PhysicalType::Timestamp) => {
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+            }
+        };
+        let array = if ty == DataType::Utf8 {
+            text
+        } else {
+            let strict = CastOptions {
+                safe: false,
+                ..Default::default()
+            };
+            cast_with_options(&text, &ty, &strict)?
+        };
+        fields.push(Field::new(c, ty, true));
+        arrays.push(array);
+    }
+    let schema = Arc::new(Schema::new(fields));
+    if columns.is_empty() {
+        Ok(RecordBatch::new_empty(schema))
+    } else {
+        Ok(RecordBatch::try_new(schema, arrays)?)
     }
 }
 

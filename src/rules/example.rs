@@ -1,7 +1,7 @@
 //! Rule examples as written in YAML (rows of cells, physical types, expectations) turned into
 //! typed [`Example`]s, with the line of each.
 
-use super::model::{Example, Expect, PhysicalType};
+use super::model::{Example, Expect, PhysicalType, TableRows};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -19,6 +19,48 @@ pub(crate) struct RawExample {
     types: BTreeMap<String, String>,
     #[serde(default)]
     rows: Vec<serde_yaml::Mapping>,
+    /// Rows of the version's other datasets, by dataset name (for requirements across datasets).
+    #[serde(default)]
+    with: BTreeMap<String, Vec<serde_yaml::Mapping>>,
+}
+
+/// Rows as written (mappings of column to cell) as columns in first-seen order (after
+/// `columns`) and cells aligned with them.
+#[allow(clippy::type_complexity)]
+fn table(
+    raw: &[serde_yaml::Mapping],
+    mut columns: Vec<String>,
+) -> Result<(Vec<String>, Vec<Vec<Option<String>>>), String> {
+    let mut maps: Vec<BTreeMap<String, Option<String>>> = Vec::new();
+    for row in raw {
+        let mut map = BTreeMap::new();
+        for (k, v) in row {
+            let key = match k {
+                serde_yaml::Value::String(s) => s.clone(),
+                other => {
+                    return Err(format!(
+                        "example column name must be a string, found {other:?}"
+                    ))
+                }
+            };
+            let value = cell(v).map_err(|m| format!("column {key}: {m}"))?;
+            if !columns.contains(&key) {
+                columns.push(key.clone());
+            }
+            map.insert(key, value);
+        }
+        maps.push(map);
+    }
+    let rows = maps
+        .into_iter()
+        .map(|m| {
+            columns
+                .iter()
+                .map(|c| m.get(c).cloned().flatten())
+                .collect()
+        })
+        .collect();
+    Ok((columns, rows))
 }
 
 /// The 1-based lines of the `- expect:` items after line `start`.
@@ -76,36 +118,16 @@ pub(crate) fn build_examples(
             })?;
             types.insert(col.clone(), ty);
         }
-        let mut columns: Vec<String> = ex.columns.clone();
-        let mut maps: Vec<BTreeMap<String, Option<String>>> = Vec::new();
-        for row in &ex.rows {
-            let mut map = BTreeMap::new();
-            for (k, v) in row {
-                let key = match k {
-                    serde_yaml::Value::String(s) => s.clone(),
-                    other => {
-                        return Err(err(format!(
-                            "example column name must be a string, found {other:?}"
-                        )))
-                    }
-                };
-                let value = cell(v).map_err(|m| err(format!("column {key}: {m}")))?;
-                if !columns.contains(&key) {
-                    columns.push(key.clone());
-                }
-                map.insert(key, value);
-            }
-            maps.push(map);
+        let (columns, rows) = table(&ex.rows, ex.columns.clone()).map_err(err)?;
+        let mut with = Vec::new();
+        for (name, rows) in &ex.with {
+            let (c, r) = table(rows, Vec::new()).map_err(|m| err(format!("with {name}: {m}")))?;
+            with.push(TableRows {
+                dataset: name.clone(),
+                columns: c,
+                rows: r,
+            });
         }
-        let rows = maps
-            .into_iter()
-            .map(|m| {
-                columns
-                    .iter()
-                    .map(|c| m.get(c).cloned().flatten())
-                    .collect()
-            })
-            .collect();
         if let Some(col) = types.keys().find(|c| !columns.contains(c)) {
             return Err(err(format!(
                 "`types` names {col}, which is not a column of this example"
@@ -118,6 +140,7 @@ pub(crate) fn build_examples(
             columns,
             types,
             rows,
+            with,
             line,
             path: None,
         });

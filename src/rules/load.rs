@@ -26,6 +26,10 @@ struct RawRule {
     depends_on: Vec<String>,
     #[serde(default)]
     note: Option<String>,
+    /// The requirement is no longer in this version's text (the model marks it Removed): its id
+    /// is reported, as skipped with this reason, and its check never runs.
+    #[serde(default)]
+    removed: Option<String>,
     /// A mapping (one shape key plus options), or one word: `present`, `type`, `format` (the
     /// entity's catalog column, type and format) or `permission` (the requirement's own text).
     check: serde_yaml::Value,
@@ -210,6 +214,7 @@ pub fn parse_rule(
         applicability: raw.applicability,
         depends_on: raw.depends_on,
         note: raw.note.map(|n| n.trim().to_string()),
+        removed: raw.removed.map(|n| n.trim().to_string()),
         check,
         screen,
         examples,

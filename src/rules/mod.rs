@@ -369,6 +369,14 @@ impl RuleSet {
         let mut set = self.clone();
         set.rules
             .retain(|r| r.dataset.as_deref().is_none_or(|d| d == name));
+        // Attribute composites keep only the parts about this dataset (none left: skipped).
+        let kept: HashSet<String> = set.rules.iter().map(|r| r.id.clone()).collect();
+        for r in &mut set.rules {
+            if let Check::AllOf(ids) | Check::AnyOf(ids) = &mut r.check {
+                ids.retain(|i| kept.contains(i));
+            }
+            r.depends_on.retain(|i| kept.contains(i));
+        }
         set.catalog = catalog;
         set.reindex();
         Some(set)
@@ -445,7 +453,7 @@ impl RuleSet {
                     )));
                 }
             }
-            if r.check.is_data_check() {
+            if r.check.is_data_check() && r.removed.is_none() {
                 let pass = r.examples.iter().any(|e| e.expect == Expect::Pass);
                 let fail = r.examples.iter().any(|e| e.expect == Expect::Fail);
                 if !pass || !fail {

@@ -221,10 +221,20 @@ pub struct Example {
     pub types: BTreeMap<String, PhysicalType>,
     /// Cell values as written (None is NULL), aligned with `columns`.
     pub rows: Vec<Vec<Option<String>>>,
+    /// Rows of the version's other datasets (for requirements that read two datasets).
+    pub with: Vec<TableRows>,
     /// Line of the example in its file.
     pub line: usize,
     /// The file it was written in, when not the rule's own (a shared example set).
     pub path: Option<PathBuf>,
+}
+
+/// Rows of one dataset of an example.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRows {
+    pub dataset: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Option<String>>>,
 }
 
 /// Where a rule came from.
@@ -254,6 +264,8 @@ pub struct Rule {
     pub applicability: Vec<String>,
     pub depends_on: Vec<String>,
     pub note: Option<String>,
+    /// Why the requirement no longer applies in this version (never evaluated when set).
+    pub removed: Option<String>,
     pub check: Check,
     /// A screen: the data check can show a violation, but passing it is not enough. When it finds
     /// none, the outcome is `needs_evidence` with this text.
