@@ -83,10 +83,12 @@ fn mentioned_columns(ds: &Dataset, sql: &str, known: &Known) -> BTreeSet<String>
         .collect()
 }
 
-fn absent_reason(ds: &Dataset, cols: &BTreeSet<String>) -> Option<String> {
+/// Why a check cannot run: the columns it names that are not present (a query may also read
+/// the columns of datasets registered beside this one: `across`).
+fn absent_reason(ds: &Dataset, cols: &BTreeSet<String>, across: bool) -> Option<String> {
     let missing: Vec<&str> = cols
         .iter()
-        .filter(|c| !ds.has_column(c))
+        .filter(|c| !ds.has_column(c) && !(across && ds.attached_columns.contains(c)))
         .map(|s| s.as_str())
         .collect();
     match missing.as_slice() {
@@ -173,7 +175,7 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Kn
                 }
                 let cols =
                     mentioned_columns(ds, &format!("{e} {}", w.as_deref().unwrap_or("")), known);
-                if let Some(reason) = absent_reason(ds, &cols) {
+                if let Some(reason) = absent_reason(ds, &cols, false) {
                     return Plan::Done(Outcome::with(Status::Skip, reason));
                 }
                 show.extend(cols);
@@ -196,7 +198,7 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Kn
                 &format!("{expr} {}", when.as_deref().unwrap_or("")),
                 known,
             );
-            if let Some(reason) = absent_reason(ds, &cols) {
+            if let Some(reason) = absent_reason(ds, &cols, false) {
                 return Plan::Done(Outcome::with(Status::Skip, reason));
             }
             Plan::Row(RowCheck {
@@ -223,7 +225,7 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Kn
                     return Plan::Done(Outcome::with(Status::Error, e));
                 }
                 cols.extend(mentioned_columns(ds, w, known));
-                if let Some(reason) = absent_reason(ds, &cols) {
+                if let Some(reason) = absent_reason(ds, &cols, false) {
                     return Plan::Done(Outcome::with(Status::Skip, reason));
                 }
             }
@@ -251,7 +253,7 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Kn
                 ));
             }
             let cols = mentioned_columns(ds, query, known);
-            if let Some(reason) = absent_reason(ds, &cols) {
+            if let Some(reason) = absent_reason(ds, &cols, true) {
                 return Plan::Done(Outcome::with(Status::Skip, reason));
             }
             Plan::Sql(query.clone())

@@ -109,6 +109,8 @@ pub struct Dataset {
     pub kind: view::ViewKind,
     /// Further datasets registered beside the main one (`--table NAME=PATH`), by view name.
     pub attached: Vec<String>,
+    /// The columns of those datasets (a query across datasets may read them).
+    pub attached_columns: Vec<String>,
     /// The columnar copy of a large CSV input (deleted when the dataset is dropped).
     _staged: Option<tempfile::TempPath>,
 }
@@ -232,6 +234,7 @@ impl Dataset {
             format: parts.format,
             kind: parts.kind,
             attached: Vec::new(),
+            attached_columns: Vec::new(),
             _staged: parts.staged,
         };
         ds.register_view().await?;
@@ -283,6 +286,8 @@ impl Dataset {
         self.register_batch(&source, batch.clone())?;
         let cols = SourceColumn::of(&batch.schema());
         let sql = view::view_sql(&cols, catalog, true, view::ViewKind::Rules, &source);
+        self.attached_columns
+            .extend(cols.iter().map(|c| c.name.clone()));
         let df = self.ctx.sql(&sql).await?;
         self.ctx.register_table(
             datafusion::common::TableReference::bare(name),
@@ -329,6 +334,8 @@ impl Dataset {
         let schema = input::register(&self.ctx, &source, input, true).await?;
         let columns = SourceColumn::of(&schema);
         let sql = view::view_sql(&columns, catalog, input.format.is_text(), kind, &source);
+        self.attached_columns
+            .extend(columns.iter().map(|c| c.name.clone()));
         let df = self
             .ctx
             .sql(&sql)
