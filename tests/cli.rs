@@ -615,6 +615,26 @@ fn the_focus_version_is_detected_from_the_columns() {
     assert!(ids.iter().any(|i| i.starts_with("CCT-")), "{ids:?}");
     assert!(!ids.iter().any(|i| i.starts_with("CAU-")), "{ids:?}");
 
+    // A header without any column FOCUS 1.1 or 1.2 added reads as an older export, and says so.
+    let dir = scratch("focus-1-0");
+    let old = dir.join("focus-1.0.csv");
+    fs::write(
+        &old,
+        "BilledCost,BillingAccountId,BillingAccountName,BillingCurrency,BillingPeriodEnd,\
+BillingPeriodStart,ChargeCategory,ChargeClass,ChargeDescription,ChargePeriodEnd,ChargePeriodStart,\
+ContractedCost,EffectiveCost,InvoiceIssuerName,ListCost,PricingQuantity,PricingUnit,ProviderName,\
+PublisherName,ServiceCategory,ServiceName\n\
+1,a,A,USD,2026-06-01T00:00:00Z,2026-05-01T00:00:00Z,Usage,,x,2026-05-02T00:00:00Z,\
+2026-05-01T00:00:00Z,1,1,P,1,1,Hours,P,P,Compute,S\n",
+    )
+    .unwrap();
+    let o = run(&["validate", "--format", "json", old.to_str().unwrap()]);
+    assert!(
+        stderr(&o).contains("may be a FOCUS 1.0 export") && stderr(&o).contains("InvoiceId"),
+        "{}",
+        stderr(&o)
+    );
+
     // An explicit version wins.
     let o = run(&[
         "validate",

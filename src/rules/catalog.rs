@@ -23,6 +23,8 @@ pub struct ColumnDef {
     pub nullable: bool,
     /// The value format its values follow (NumericFormat, DateTimeFormat…), if any.
     pub format: Option<ValueFormat>,
+    /// The FOCUS version that introduced it, where later than 1.0.
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +52,8 @@ struct RawColumn {
     nullable: bool,
     #[serde(default)]
     format: Option<String>,
+    #[serde(default)]
+    since: Option<String>,
 }
 
 impl Catalog {
@@ -78,6 +82,7 @@ impl Catalog {
                 level: c.level,
                 nullable: c.nullable,
                 format,
+                since: c.since,
             });
         }
         Ok(Catalog {

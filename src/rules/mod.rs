@@ -208,6 +208,7 @@ impl Sources {
 pub fn detect_version(columns: &[String]) -> Result<(FocusVersion, String), LoadError> {
     let mut best: Option<(usize, FocusVersion, Vec<String>)> = None;
     let mut known: Vec<String> = Vec::new();
+    let mut oldest_catalog: Option<Catalog> = None;
     for v in embedded_versions() {
         let version = FocusVersion::parse(&v).map_err(|message| LoadError {
             path: PathBuf::from("rules.d"),
@@ -218,12 +219,11 @@ pub fn detect_version(columns: &[String]) -> Result<(FocusVersion, String), Load
         let (_, _, catalogs) = sources.take_support(&version)?;
         let mut names = Vec::new();
         for src in catalogs {
-            names.extend(
-                Catalog::parse(&src.text, &src.display)?
-                    .columns
-                    .into_iter()
-                    .map(|c| c.name),
-            );
+            let catalog = Catalog::parse(&src.text, &src.display)?;
+            names.extend(catalog.columns.iter().map(|c| c.name.clone()));
+            if oldest_catalog.is_none() {
+                oldest_catalog = Some(catalog);
+            }
         }
         let matched: Vec<String> = columns
             .iter()
@@ -241,12 +241,41 @@ pub fn detect_version(columns: &[String]) -> Result<(FocusVersion, String), Load
             best = Some((matched.len(), version, new));
         }
     }
+    let oldest_catalog = oldest_catalog.take();
     let (_, version, new) = best.ok_or_else(|| LoadError {
         path: PathBuf::from("rules.d"),
         line: None,
         message: "no FOCUS version is embedded".into(),
     })?;
     let oldest = embedded_versions().first() == Some(&version.to_string());
+    // An export older than every embedded version: none of the columns that version's
+    // predecessors added since 1.0 are there.
+    if let (true, Some(catalog)) = (oldest, oldest_catalog) {
+        let added: Vec<&str> = catalog
+            .columns
+            .iter()
+            .filter(|c| c.since.is_some())
+            .map(|c| c.name.as_str())
+            .collect();
+        let focus_columns = columns
+            .iter()
+            .filter(|c| catalog.column(c).is_some())
+            .count();
+        if focus_columns >= 10
+            && !added.is_empty()
+            && !added.iter().any(|a| columns.iter().any(|c| c == a))
+        {
+            return Ok((
+                version.clone(),
+                format!(
+                    "no column of a later FOCUS version than {version}; note: none of the columns \
+                     FOCUS 1.1 and {version} added is present ({}), so this may be a FOCUS 1.0 \
+                     export, whose differences from {version} show as failures below",
+                    added.join(", ")
+                ),
+            ));
+        }
+    }
     let why = if oldest || new.is_empty() {
         format!("no column of a later FOCUS version than {version}")
     } else {
