@@ -174,7 +174,7 @@ impl ScalarUDFImpl for FocusFn {
                         continue;
                     };
                     let value = if matches!(self.kind, Kind::JsonDepth) {
-                        json::Json::parse(text).map(|j| j.depth())
+                        json::parse_cached(text).map(|j| j.depth())
                     } else {
                         let Some(path) = str_at(&arrays[1], i) else {
                             b.append_null();

@@ -66,6 +66,31 @@ impl<'de> serde::Deserialize<'de> for Json {
     }
 }
 
+thread_local! {
+    /// Values parsed lately on this thread. One row's object is read by several checks of the
+    /// fused scan (types, keys, depth…); each parses it once.
+    static PARSED: std::cell::RefCell<std::collections::HashMap<String, Option<std::rc::Rc<Json>>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The parsed value of `text` (None when it is not JSON), from the thread's cache when an
+/// earlier check of the same rows parsed it already.
+pub fn parse_cached(text: &str) -> Option<std::rc::Rc<Json>> {
+    PARSED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(hit) = cache.get(text) {
+            return hit.clone();
+        }
+        // Bounded: a batch's worth of distinct values, then start again.
+        if cache.len() >= 16_384 {
+            cache.clear();
+        }
+        let parsed = Json::parse(text).map(std::rc::Rc::new);
+        cache.insert(text.to_string(), parsed.clone());
+        parsed
+    })
+}
+
 impl Json {
     pub fn parse(text: &str) -> Option<Json> {
         serde_json::from_str(text).ok()
@@ -305,7 +330,7 @@ fn is_pascal_case(k: &str) -> bool {
 /// `focus_json_all`: every value `path` selects in `text` passes `test`; None when `text` is not
 /// JSON.
 pub fn all(text: &str, path: &Path, test: &Test) -> Option<bool> {
-    let root = Json::parse(text)?;
+    let root = parse_cached(text)?;
     if *test == Test::Present {
         return Some(match path.parents_and_key(&root) {
             Some((parents, key)) => parents.iter().all(|p| p.member(key).is_some()),
@@ -317,13 +342,14 @@ pub fn all(text: &str, path: &Path, test: &Test) -> Option<bool> {
 
 /// `focus_json_count`: how many values `path` selects.
 pub fn count(text: &str, path: &Path) -> Option<u64> {
-    Some(path.select(&Json::parse(text)?).len() as u64)
+    let root = parse_cached(text)?;
+    Some(path.select(&root).len() as u64)
 }
 
 /// `focus_json_elements`: every value `path` selects, as JSON text (to `unnest` in a query that
 /// relates properties of one element, e.g. its ContractId and ContractCommitmentId).
 pub fn values_at(text: &str, path: &Path) -> Option<Vec<String>> {
-    let root = Json::parse(text)?;
+    let root = parse_cached(text)?;
     Some(
         path.select(&root)
             .into_iter()
@@ -334,7 +360,7 @@ pub fn values_at(text: &str, path: &Path) -> Option<Vec<String>> {
 
 /// `focus_json_keys_at`: the keys of every object `path` selects, in order.
 pub fn keys_at(text: &str, path: &Path) -> Option<Vec<String>> {
-    let root = Json::parse(text)?;
+    let root = parse_cached(text)?;
     Some(
         path.select(&root)
             .into_iter()
