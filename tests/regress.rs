@@ -161,7 +161,8 @@ fn editing_one_rule_surfaces_exactly_the_expected_regression() {
     let mut want_counts = Vec::new();
     for (name, paths, _) in manifest() {
         let before = &baseline["datasets"][&name];
-        if before["readable"] != true {
+        // Datasets of another FOCUS version (or dataset) do not have the requirement.
+        if before["readable"] != true || before["rules"].get(ID).is_none() {
             continue;
         }
         let n = credits(&paths);

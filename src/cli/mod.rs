@@ -296,10 +296,16 @@ async fn query(a: QueryArgs) -> Result<Code> {
         bail!("--format parquet writes a file: give --output FILE.parquet");
     }
     let (set, _) = load_rules_for(&a.source, &a.paths).await?;
+    // A FOCUS 1.3 Contract Commitment file is the table ContractCommitment, typed as such.
+    let input = crate::engine::input::resolve(&a.paths).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let columns = crate::engine::input::column_names(&input)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let ds = crate::query::open(
         &a.paths,
         &a.tables,
-        &set.catalog,
+        &set,
+        set.detect_dataset(&columns),
         &a.engine.options(),
         a.output.as_deref(),
     )

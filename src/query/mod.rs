@@ -581,11 +581,13 @@ pub async fn run_script(ds: &Dataset, sql: &str) -> anyhow::Result<Vec<RecordBat
     Ok(last)
 }
 
-/// Open `paths` as the typed CostAndUsage table for people (plus each `--table NAME=PATH`),
+/// Open `paths` as the typed table of their dataset (CostAndUsage, or ContractCommitment) for
+/// people, plus each `--table NAME=PATH` (typed as the dataset it is named after, if any),
 /// refusing an `output` that is one of the inputs.
 pub async fn open(
     paths: &[String],
     tables: &[(String, String)],
+    set: &crate::rules::RuleSet,
     catalog: &Catalog,
     engine: &crate::engine::EngineOptions,
     output: Option<&std::path::Path>,
@@ -611,7 +613,11 @@ pub async fn open(
         .await
         .map_err(|e| anyhow!("{e}"))?;
     for (name, i) in &extra {
-        ds.attach(name, i).await.map_err(|e| anyhow!("{e}"))?;
+        // A table named after one of the version's datasets is typed as that dataset.
+        let typed = set.dataset(name).unwrap_or(catalog);
+        ds.attach_as(name, i, typed, kind)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
     }
     Ok(ds)
 }
