@@ -104,6 +104,15 @@ pub fn load_declaration(path: &Path, set: &RuleSet) -> Result<Declaration> {
             set.version
         );
     }
+    let known = crate::rules::declaration::Feature::of_version(set.version.as_str());
+    if let Some(f) = d.features.iter().find(|f| !known.contains(f)) {
+        bail!(
+            "{}: the feature area \"{}\" is not one of FOCUS {}",
+            path.display(),
+            f.name(),
+            set.version
+        );
+    }
     let unknown = d.unknown_requirements(&|id: &str| set.get(id).is_some());
     if !unknown.is_empty() {
         bail!(

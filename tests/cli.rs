@@ -723,3 +723,50 @@ fn a_focus_1_3_bundle_conforms_and_reads_both_datasets() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(json(&o).get("datasets").is_none());
 }
+
+#[test]
+fn a_focus_1_3_declaration_gives_the_verdict_and_feature_areas_follow_the_version() {
+    let o = run(&[
+        "validate",
+        "--format",
+        "json",
+        &testdata("focus-1.3/cost-and-usage.csv"),
+        "--declaration",
+        &testdata("focus-1.3/declaration.yaml"),
+        "--dataset",
+        &format!(
+            "ContractCommitment={}",
+            testdata("focus-1.3/contract-commitment.csv")
+        ),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&o);
+    assert_eq!(r["certification"]["focus_version"], "1.3");
+    assert_eq!(r["certification"]["verdict"], "clean");
+    assert!(r["certification"]["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "CONTRACT_COMMITMENTS_SUPPORTED"));
+
+    // "Contract Commitments" is a FOCUS 1.3 feature area: a 1.2 declaration naming it is refused.
+    let dir = scratch("decl-1-2-with-1-3-feature");
+    let decl = dir.join("declaration.yaml");
+    fs::write(
+        &decl,
+        "focus_version: \"1.2\"\nprovider: Nimbus Cloud\nfeatures: [Contract Commitments]\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "validate",
+        &testdata("sample.csv"),
+        "--declaration",
+        decl.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("\"Contract Commitments\" is not one of FOCUS 1.2"),
+        "{}",
+        stderr(&o)
+    );
+}

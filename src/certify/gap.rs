@@ -259,7 +259,7 @@ fn sections(g: &GapReport) -> Vec<Section> {
     ];
     let declared: std::collections::BTreeSet<Feature> =
         g.declaration.features.iter().copied().collect();
-    let mut rows: Vec<Vec<String>> = Feature::ALL
+    let mut rows: Vec<Vec<String>> = Feature::of_version(&g.cert.focus_version)
         .iter()
         .map(|f| {
             vec![

@@ -35,9 +35,16 @@ pub enum Feature {
     Tags,
     #[serde(rename = "Unit Pricing")]
     UnitPricing,
+    /// FOCUS 1.3
+    #[serde(rename = "Contract Commitments")]
+    ContractCommitments,
+    /// FOCUS 1.3
+    #[serde(rename = "Data Generator Calculated Split Cost Allocation")]
+    SplitCostAllocation,
 }
 
 impl Feature {
+    /// The feature areas of FOCUS 1.2.
     pub const ALL: [Feature; 12] = [
         Feature::AvailabilityZones,
         Feature::CapacityReservations,
@@ -67,7 +74,18 @@ impl Feature {
             Feature::SubAccounts => "Sub Accounts",
             Feature::Tags => "Tags",
             Feature::UnitPricing => "Unit Pricing",
+            Feature::ContractCommitments => "Contract Commitments",
+            Feature::SplitCostAllocation => "Data Generator Calculated Split Cost Allocation",
         }
+    }
+
+    /// The feature areas a declaration for `focus_version` may name.
+    pub fn of_version(focus_version: &str) -> Vec<Feature> {
+        let mut all = Feature::ALL.to_vec();
+        if focus_version != "1.2" {
+            all.extend([Feature::ContractCommitments, Feature::SplitCostAllocation]);
+        }
+        all
     }
 
     /// The requirements model's applicability criteria this feature area turns on.
@@ -85,6 +103,8 @@ impl Feature {
             Feature::SubAccounts => &["SUB_ACCOUNT_SUPPORTED"],
             Feature::Tags => &["TAGGING_SUPPORTED"],
             Feature::UnitPricing => &["UNIT_PRICING_SUPPORTED"],
+            Feature::ContractCommitments => &["CONTRACT_COMMITMENTS_SUPPORTED"],
+            Feature::SplitCostAllocation => &["DATA_GENERATOR_SPLIT_COST_ALLOCATION_SUPPORTED"],
         }
     }
 }
@@ -221,7 +241,7 @@ impl Declaration {
             } else if msg.contains("unknown variant") {
                 format!(
                     " (feature areas: {})",
-                    Feature::ALL
+                    Feature::of_version("1.3")
                         .iter()
                         .map(|f| f.name())
                         .collect::<Vec<_>>()
