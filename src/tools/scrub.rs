@@ -17,26 +17,39 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Columns replaced by a keyed hash of their value.
-pub const HASHED: [&str; 5] = [
+/// Columns replaced by a keyed hash of their value (the FOCUS 1.3 contract and allocation ids
+/// too).
+pub const HASHED: [&str; 8] = [
     "BillingAccountId",
     "SubAccountId",
     "ResourceId",
     "CommitmentDiscountId",
     "CapacityReservationId",
+    "ContractId",
+    "ContractCommitmentId",
+    "AllocatedResourceId",
 ];
 /// Name columns, replaced by a keyed hash of their value.
-pub const NAMES: [&str; 4] = [
+pub const NAMES: [&str; 5] = [
     "BillingAccountName",
     "SubAccountName",
     "ResourceName",
     "CommitmentDiscountName",
+    "AllocatedResourceName",
 ];
-/// Identifier columns where account and resource ids may be embedded (ARN-like ids).
-pub const EMBEDDING_IDS: [&str; 4] = ["InvoiceId", "SkuId", "SkuPriceId", "ResourceType"];
+/// Identifier columns where account and resource ids may be embedded (ARN-like ids), and the
+/// JSON object columns whose elements name contract commitments and resources.
+pub const EMBEDDING_IDS: [&str; 6] = [
+    "InvoiceId",
+    "SkuId",
+    "SkuPriceId",
+    "ResourceType",
+    "ContractApplied",
+    "AllocatedMethodDetails",
+];
 /// Free-text columns, where names may appear too ("Hours for web-01"); custom `x_` text columns
 /// are treated the same way.
-pub const FREE_TEXT: [&str; 1] = ["ChargeDescription"];
+pub const FREE_TEXT: [&str; 2] = ["ChargeDescription", "ContractCommitmentDescription"];
 /// Values shorter than this are not looked for inside other text (they would match anywhere).
 const MIN_EMBEDDED: usize = 4;
 
@@ -204,7 +217,7 @@ fn treatment(name: &str, ty: &DataType) -> Treatment {
     );
     if HASHED.contains(&name) || NAMES.contains(&name) {
         Treatment::Hash
-    } else if name == "Tags" && text {
+    } else if (name == "Tags" || name == "AllocatedTags") && text {
         Treatment::Tags
     } else if text && EMBEDDING_IDS.contains(&name) {
         Treatment::EmbeddedIds
@@ -245,6 +258,33 @@ fn transform(s: &Scrubber, batch: &RecordBatch, schema: &SchemaRef) -> Result<Re
 
 /// Every distinct non-null value of the given columns that the dataset has (all of them: a
 /// value left out would stay readable wherever it is embedded).
+/// The contract and commitment ids named inside ContractApplied (FOCUS 1.3), so that they get
+/// the same tokens as in the Contract Commitment dataset scrubbed with the same key.
+async fn applied_ids(ds: &Dataset) -> Result<Vec<String>> {
+    if !ds.has_column("ContractApplied") {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "WITH e AS (SELECT unnest(focus_json_elements(CAST({c} AS VARCHAR), '$.Elements[*]')) AS e \
+         FROM {SOURCE_TABLE}) \
+         SELECT DISTINCT v FROM (SELECT focus_json_get_str(e, 'ContractId') AS v FROM e \
+         UNION ALL SELECT focus_json_get_str(e, 'ContractCommitmentId') FROM e) WHERE v IS NOT NULL",
+        c = quote_ident("ContractApplied")
+    );
+    let batches = ds.collect(&sql).await.map_err(|e| anyhow!("{e}"))?;
+    let mut out = Vec::new();
+    for b in &batches {
+        let col = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8)?;
+        let a = col.as_string::<i32>();
+        out.extend(
+            (0..a.len())
+                .filter(|&i| !a.is_null(i))
+                .map(|i| a.value(i).to_string()),
+        );
+    }
+    Ok(out)
+}
+
 async fn distinct_values(ds: &Dataset, columns: &[&str]) -> Result<Vec<String>> {
     let selects: Vec<String> = columns
         .iter()
@@ -307,7 +347,8 @@ pub async fn scrub(paths: &[String], out: &Path, key: &[u8], catalog: &Catalog) 
     };
     let ds = super::open_input(paths, out, catalog).await?;
     let mut scrubber = Scrubber::new(key);
-    let ids = distinct_values(&ds, &HASHED).await?;
+    let mut ids = distinct_values(&ds, &HASHED).await?;
+    ids.extend(applied_ids(&ds).await?);
     let names = distinct_values(&ds, &NAMES).await?;
     scrubber.set_known(ids, names);
     let df = ds.ctx.sql(&format!("SELECT * FROM {SOURCE_TABLE}")).await?;
