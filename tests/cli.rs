@@ -634,6 +634,27 @@ PublisherName,ServiceCategory,ServiceName\n\
         "{}",
         stderr(&o)
     );
+    // With a column FOCUS 1.1 added (SkuMeter) but none of 1.2's: a possible 1.1 export.
+    let old11 = dir.join("focus-1.1.csv");
+    let text = fs::read_to_string(&old).unwrap();
+    let mut lines = text.lines();
+    fs::write(
+        &old11,
+        format!(
+            "{},SkuMeter\n{},Hours\n",
+            lines.next().unwrap(),
+            lines.next().unwrap()
+        ),
+    )
+    .unwrap();
+    let o = run(&["validate", "--format", "json", old11.to_str().unwrap()]);
+    assert!(
+        stderr(&o).contains("may be a FOCUS 1.1 export")
+            && stderr(&o).contains("InvoiceId")
+            && !stderr(&o).contains("SkuMeter,"),
+        "{}",
+        stderr(&o)
+    );
 
     // An explicit version wins.
     let o = run(&[

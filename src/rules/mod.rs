@@ -248,30 +248,33 @@ pub fn detect_version(columns: &[String]) -> Result<(FocusVersion, String), Load
         message: "no FOCUS version is embedded".into(),
     })?;
     let oldest = embedded_versions().first() == Some(&version.to_string());
-    // An export older than every embedded version: none of the columns that version's
-    // predecessors added since 1.0 are there.
+    // An export older than every embedded version: the newest column it has was introduced
+    // before that version (by the catalog's `since`), and none of the version's own are there.
     if let (true, Some(catalog)) = (oldest, oldest_catalog) {
-        let added: Vec<&str> = catalog
-            .columns
-            .iter()
-            .filter(|c| c.since.is_some())
-            .map(|c| c.name.as_str())
-            .collect();
         let focus_columns = columns
             .iter()
             .filter(|c| catalog.column(c).is_some())
             .count();
-        if focus_columns >= 10
-            && !added.is_empty()
-            && !added.iter().any(|a| columns.iter().any(|c| c == a))
-        {
+        let since_of = |c: &String| catalog.column(c).and_then(|d| d.since.clone());
+        let apparent = columns
+            .iter()
+            .filter_map(since_of)
+            .max()
+            .unwrap_or_else(|| "1.0".to_string());
+        if focus_columns >= 10 && apparent.as_str() < version.as_str() {
+            let missing: Vec<&str> = catalog
+                .columns
+                .iter()
+                .filter(|c| c.since.as_deref().is_some_and(|s| s > apparent.as_str()))
+                .map(|c| c.name.as_str())
+                .collect();
             return Ok((
                 version.clone(),
                 format!(
                     "no column of a later FOCUS version than {version}; note: none of the columns \
-                     FOCUS 1.1 and {version} added is present ({}), so this may be a FOCUS 1.0 \
-                     export, whose differences from {version} show as failures below",
-                    added.join(", ")
+                     added after FOCUS {apparent} is present ({}), so this may be a FOCUS \
+                     {apparent} export, whose differences from {version} show as failures below",
+                    missing.join(", ")
                 ),
             ));
         }
