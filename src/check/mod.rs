@@ -88,7 +88,7 @@ fn mentioned_columns(ds: &Dataset, sql: &str, known: &Known) -> BTreeSet<String>
 fn absent_reason(ds: &Dataset, cols: &BTreeSet<String>, across: bool) -> Option<String> {
     let missing: Vec<&str> = cols
         .iter()
-        .filter(|c| !ds.has_column(c) && !(across && ds.attached_columns.contains(c)))
+        .filter(|c| !(ds.has_column(c) || (across && ds.attached_columns.contains(c))))
         .map(|s| s.as_str())
         .collect();
     match missing.as_slice() {
