@@ -14,6 +14,11 @@ pub struct SavedQuery {
     pub description: String,
     /// Parameters in header order, with their defaults.
     pub params: Vec<(String, Option<String>)>,
+    /// The FOCUS version whose columns the query reads (`-- focus: 1.3`; default any).
+    pub focus: Option<String>,
+    /// Tables it reads beside CostAndUsage (`-- tables: ContractCommitment`), given with
+    /// `--table NAME=PATH`.
+    pub tables: Vec<String>,
     pub sql: String,
 }
 
@@ -24,6 +29,8 @@ impl SavedQuery {
             title: String::new(),
             description: String::new(),
             params: Vec::new(),
+            focus: None,
+            tables: Vec::new(),
             sql: String::new(),
         };
         let mut body = Vec::new();
@@ -38,6 +45,14 @@ impl SavedQuery {
                     match key.trim() {
                         "title" => q.title = value,
                         "description" => q.description = value,
+                        "focus" => q.focus = Some(value),
+                        "tables" => {
+                            q.tables = value
+                                .split(',')
+                                .map(|t| t.trim().to_string())
+                                .filter(|t| !t.is_empty())
+                                .collect()
+                        }
                         "param" => {
                             let (p, default) = match value.split_once('=') {
                                 Some((p, d)) => (p.trim().to_string(), Some(d.trim().to_string())),
@@ -48,7 +63,7 @@ impl SavedQuery {
                             }
                             q.params.push((p, default));
                         }
-                        other => bail!("{name}.sql:{}: unknown header `{other}` (expected title, description, param)", i + 1),
+                        other => bail!("{name}.sql:{}: unknown header `{other}` (expected title, description, param, focus, tables)", i + 1),
                     }
                 }
                 None => body.push(line),
