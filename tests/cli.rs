@@ -770,6 +770,30 @@ fn a_focus_1_3_declaration_gives_the_verdict_and_feature_areas_follow_the_versio
         .iter()
         .any(|c| c == "CONTRACT_COMMITMENTS_SUPPORTED"));
 
+    // The gap report drafts the bundle: the second dataset's verdict is in its summary.
+    let o = run(&[
+        "report",
+        &testdata("focus-1.3/cost-and-usage.csv"),
+        "--declaration",
+        &testdata("focus-1.3/declaration.yaml"),
+        "--dataset",
+        &format!(
+            "ContractCommitment={}",
+            testdata("focus-1.3/contract-commitment.csv")
+        ),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(
+        md.contains("# FOCUS 1.3 Conformance Gap Report")
+            && md.contains("| Other dataset | ")
+            && md.contains(
+                "contract-commitment.csv (2 rows): no MUST or MUST NOT requirement failed"
+            )
+            && md.contains("| Contract Commitments | supported | CONTRACT_COMMITMENTS_SUPPORTED |"),
+        "{md}"
+    );
+
     // "Contract Commitments" is a FOCUS 1.3 feature area: a 1.2 declaration naming it is refused.
     let dir = scratch("decl-1-2-with-1-3-feature");
     let decl = dir.join("declaration.yaml");

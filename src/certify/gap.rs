@@ -109,6 +109,8 @@ pub struct GapReport<'a> {
     pub declaration: &'a Declaration,
     pub columns: Vec<ColumnProfile>,
     pub generated: String,
+    /// The scorecards of the bundle's other datasets (FOCUS 1.3+).
+    pub companions: &'a [Report],
 }
 
 /// The draft for a dataset validated with a declaration: its columns profiled.
@@ -117,6 +119,7 @@ pub async fn build<'a>(
     report: &'a Report,
     cert: &'a Certification,
     declaration: &'a Declaration,
+    companions: &'a [Report],
 ) -> anyhow::Result<GapReport<'a>> {
     Ok(GapReport {
         report,
@@ -124,6 +127,7 @@ pub async fn build<'a>(
         declaration,
         columns: profile(ds, report.dataset.rows).await?,
         generated: format!("focus-sql {}", env!("CARGO_PKG_VERSION")),
+        companions,
     })
 }
 
@@ -220,6 +224,25 @@ fn sections(g: &GapReport) -> Vec<Section> {
                 vec!["Provider".into(), c.provider.clone()],
                 vec!["FOCUS version".into(), c.focus_version.clone()],
                 vec!["Sample".into(), format!("{} ({}, {} rows, {} columns)", g.report.dataset.paths.join(", "), g.report.dataset.format, g.report.dataset.rows, g.report.dataset.columns)],
+            ]
+            .into_iter()
+            .chain(g.companions.iter().map(|r| {
+                let s = &r.summary;
+                vec![
+                    "Other dataset".into(),
+                    format!(
+                        "{} ({} rows): {}",
+                        r.dataset.paths.join(", "),
+                        r.dataset.rows,
+                        if s.conformant {
+                            "no MUST or MUST NOT requirement failed".to_string()
+                        } else {
+                            format!("{} MUST / MUST NOT requirement(s) failed", s.mandatory_failures)
+                        }
+                    ),
+                ]
+            }))
+            .chain([
                 vec!["Verdict".into(), verdict_text(c)],
                 vec!["Deviations counted".into(), c.deviation_count.to_string()],
                 vec!["Blocking failures".into(), c.blocking.len().to_string()],
@@ -227,7 +250,8 @@ fn sections(g: &GapReport) -> Vec<Section> {
                 vec!["Conformance score".into(), format!("{:.1}% ({} of {} applicable requirements met)", c.score * 100.0, c.met, c.applicable)],
                 vec!["Needing evidence, not attested".into(), c.unattested_evidence.len().to_string()],
                 vec!["Generated".into(), g.generated.clone()],
-            ],
+            ])
+            .collect(),
             empty: "",
         },
         Section {

@@ -89,6 +89,9 @@ pub struct ReportArgs {
     /// Applicability criteria beyond the declaration's: all, none, or A,B,...
     #[arg(long, default_value = "none", value_name = "all|none|A,B,...")]
     pub applicability: Applicability,
+    /// Another dataset of the bundle (FOCUS 1.3+), e.g. --dataset ContractCommitment=cc.csv
+    #[arg(long = "dataset", value_name = "NAME=PATH", value_parser = parse_pair)]
+    pub datasets: Vec<(String, String)>,
     #[command(flatten)]
     pub source: RuleSource,
     #[command(flatten)]

@@ -141,11 +141,13 @@ async fn gap_report(a: ReportArgs) -> Result<Code> {
     request.sample_rows = 0;
     request.rules_dir = a.source.rules.clone();
     request.output = a.output.clone();
+    request.with = a.datasets;
     let v = request.run().await?;
     let (Some(cert), Some(declaration)) = (&v.certification, &v.declaration) else {
         bail!("a gap report needs the declaration's verdict");
     };
-    let draft = crate::certify::gap::build(&v.dataset, &v.report, cert, declaration).await?;
+    let draft =
+        crate::certify::gap::build(&v.dataset, &v.report, cert, declaration, &v.companions).await?;
     output::write_output(a.output.as_deref(), |w| {
         crate::certify::gap::render(&draft, a.format, w)
     })?;
