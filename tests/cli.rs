@@ -585,12 +585,7 @@ fn the_focus_version_is_detected_from_the_columns() {
     );
     let r = json(&o);
     assert_eq!(r["focus_version"], "1.3");
-    let ids: Vec<&str> = r["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["id"].as_str().unwrap())
-        .collect();
+    let ids = rule_ids(&r);
     assert!(ids.iter().any(|i| i.starts_with("CAU-")));
     assert!(
         !ids.iter().any(|i| i.starts_with("CCT-")),
@@ -606,12 +601,7 @@ fn the_focus_version_is_detected_from_the_columns() {
     ]);
     let r = json(&o);
     assert_eq!(r["focus_version"], "1.3", "{}", stderr(&o));
-    let ids: Vec<&str> = r["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["id"].as_str().unwrap())
-        .collect();
+    let ids = rule_ids(&r);
     assert!(ids.iter().any(|i| i.starts_with("CCT-")), "{ids:?}");
     assert!(!ids.iter().any(|i| i.starts_with("CAU-")), "{ids:?}");
 
@@ -673,6 +663,24 @@ PublisherName,ServiceCategory,ServiceName\n\
     );
 }
 
+/// `ContractCommitment=PATH` of the bundled FOCUS 1.3 sample, for `--dataset`.
+fn sample_1_3_contract_commitment() -> String {
+    format!(
+        "ContractCommitment={}",
+        testdata("focus-1.3/contract-commitment.csv")
+    )
+}
+
+/// The ids of the requirements a JSON report lists.
+fn rule_ids(report: &serde_json::Value) -> Vec<String> {
+    report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// What the bundled FOCUS 1.3 sample supports: every 1.3 criterion but data-generator split cost
 /// allocation (it has no Allocated* columns).
 const NIMBUS_1_3: &str = "ACCOUNT_NAMING_SUPPORTED,AVAILABILITY_ZONE_SUPPORTED,\
@@ -693,10 +701,7 @@ fn a_focus_1_3_bundle_conforms_and_reads_both_datasets() {
         NIMBUS_1_3,
         &testdata("focus-1.3/cost-and-usage.csv"),
         "--dataset",
-        &format!(
-            "ContractCommitment={}",
-            testdata("focus-1.3/contract-commitment.csv")
-        ),
+        &sample_1_3_contract_commitment(),
     ]);
     let r = json(&o);
     let failing: Vec<String> = r["rules"]
@@ -755,10 +760,7 @@ fn a_focus_1_3_declaration_gives_the_verdict_and_feature_areas_follow_the_versio
         "--declaration",
         &testdata("focus-1.3/declaration.yaml"),
         "--dataset",
-        &format!(
-            "ContractCommitment={}",
-            testdata("focus-1.3/contract-commitment.csv")
-        ),
+        &sample_1_3_contract_commitment(),
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let r = json(&o);
@@ -777,10 +779,7 @@ fn a_focus_1_3_declaration_gives_the_verdict_and_feature_areas_follow_the_versio
         "--declaration",
         &testdata("focus-1.3/declaration.yaml"),
         "--dataset",
-        &format!(
-            "ContractCommitment={}",
-            testdata("focus-1.3/contract-commitment.csv")
-        ),
+        &sample_1_3_contract_commitment(),
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let md = stdout(&o);
