@@ -814,3 +814,60 @@ fn a_focus_1_3_declaration_gives_the_verdict_and_feature_areas_follow_the_versio
         stderr(&o)
     );
 }
+
+#[test]
+fn malformed_contract_applied_values_are_violations_with_their_rows() {
+    let dir = scratch("bad-contract-applied");
+    let file = dir.join("cost-and-usage.csv");
+    fs::write(
+        &file,
+        "ServiceProviderName,HostProviderName,ContractApplied\n\
+         Nimbus,Nimbus,not json\n\
+         Nimbus,Nimbus,\"[1,2]\"\n\
+         Nimbus,Nimbus,\"{\"\"Elements\"\":{\"\"a\"\":1}}\"\n\
+         Nimbus,Nimbus,\"{\"\"Elements\"\":[{\"\"ContractId\"\":\"\"c\"\",\"\"ContractCommitmentId\"\":\"\"cc\"\",\"\"x_A\"\":{\"\"b\"\":1}}]}\"\n\
+         Nimbus,Nimbus,\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "validate",
+        "--format",
+        "json",
+        "--only",
+        "CAU-ContractApplied",
+        "--applicability",
+        "CONTRACT_COMMITMENTS_SUPPORTED",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let r = json(&o);
+    // Not JSON or not an object: the JsonObjectFormat conformance of the column.
+    let c = rule(&r, "CAU-ContractApplied-C-001-M");
+    assert_eq!(c["status"], "fail");
+    assert_eq!(c["violations"], 2);
+    let shown = c["sample"]["rows"].to_string();
+    assert!(
+        shown.contains("not json") && shown.contains("[1,2]"),
+        "{shown}"
+    );
+    // Elements that is not an array of objects.
+    let o1 = rule(&r, "CAU-ContractAppliedObject-O-001-M");
+    assert_eq!(o1["status"], "fail", "{o1}");
+    assert!(
+        o1["sample"]["rows"].to_string().contains("Elements"),
+        "{o1}"
+    );
+    // A nested value inside an element (KeyValueFormat).
+    assert_eq!(
+        rule(&r, "CAU-ContractAppliedObject-O-004-M")["violations"],
+        1
+    );
+    // Nothing errored: every malformed value is a finding, never a failure of the run.
+    let errors: Vec<&serde_json::Value> = r["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["status"] == "error")
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
