@@ -694,7 +694,11 @@ pub async fn certify(
     }
     register_third_party_issuers(ds, &d.third_party_invoice_issuers)?;
     let checks = load_checks(rules_dir)?;
-    let evidence = run_checks(ds, &checks, invoices.is_some()).await;
+    let mut evidence = run_checks(ds, &checks, invoices.is_some()).await;
+    // A check names the requirements of every FOCUS version it serves; keep this version's.
+    for e in &mut evidence {
+        e.requirements.retain(|r| set.get(r).is_some());
+    }
     let sufficiency = sufficiency(ds, report.dataset.rows).await;
     Ok(Certification::build(report, set, d, evidence, sufficiency))
 }
