@@ -75,6 +75,8 @@ pub struct Validation {
     pub certification: Option<Certification>,
     /// The scorecards of the bundle's other datasets.
     pub companions: Vec<Report>,
+    /// What could not be validated (an unreadable second dataset); the rest was.
+    pub problems: Vec<String>,
 }
 
 /// The machine-readable result: the scorecard, then the certification when there is one.
@@ -211,6 +213,8 @@ impl Prepared<'_> {
         // The bundle's other datasets: registered beside this one, and validated on their own
         // (each with this one registered beside it).
         let mut companions = Vec::new();
+        let mut problems = Vec::new();
+        let mut unreadable = Vec::new();
         let others = request
             .with
             .iter()
@@ -224,19 +228,33 @@ impl Prepared<'_> {
                     request.set.dataset_names().join(", ")
                 )
             })?;
-            let other = input::resolve(&paths).map_err(|e| anyhow!("{e}"))?;
-            dataset
-                .attach_as(&name, &other, catalog, crate::engine::view::ViewKind::Rules)
-                .await
-                .map_err(|e| anyhow!("{e}"))?;
+            // An unreadable second dataset is reported; the first is still validated (the
+            // requirements that read both then say which dataset they lack).
+            let attached = match input::resolve(&paths) {
+                Ok(other) => dataset
+                    .attach_as(&name, &other, catalog, crate::engine::view::ViewKind::Rules)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            if let Err(e) = attached {
+                problems.push(format!("the {name} dataset cannot be read: {e}"));
+                unreadable.push(name);
+            }
         }
         for (name, path) in &request.with {
+            if unreadable.contains(name) {
+                continue;
+            }
             let mut alone = Request::new(request.set, vec![path.clone()], request.engine.clone());
             alone.applicability = applicability.clone();
             alone.dataset = Some(name.clone());
             alone.sample_rows = request.sample_rows;
             alone.beside = vec![(set.catalog.dataset.clone(), request.paths.clone())];
-            companions.push(Box::pin(alone.run()).await?.report);
+            match Box::pin(alone.run()).await {
+                Ok(v) => companions.push(v.report),
+                Err(e) => problems.push(format!("the {name} dataset: {e:#}")),
+            }
         }
         if timing() {
             eprintln!("timing: opening the input: {:.2?}", started.elapsed());
@@ -296,6 +314,7 @@ impl Prepared<'_> {
             declaration,
             certification,
             companions,
+            problems,
         })
     }
 }

@@ -871,3 +871,32 @@ fn malformed_contract_applied_values_are_violations_with_their_rows() {
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
 }
+
+#[test]
+fn an_unreadable_second_dataset_is_reported_and_the_first_still_validated() {
+    let dir = scratch("bundle-unreadable");
+    let broken = dir.join("contract-commitment.parquet");
+    fs::write(&broken, "not,a\nparquet file\n").unwrap();
+    let out = dir.join("report.json");
+    let o = run(&[
+        "validate",
+        &testdata("focus-1.3/cost-and-usage.csv"),
+        "--dataset",
+        &format!("ContractCommitment={}", broken.display()),
+        "--format",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2, "an incomplete bundle is not a pass");
+    assert!(
+        stderr(&o).contains("the ContractCommitment dataset cannot be read")
+            && stderr(&o).contains("contract-commitment.parquet"),
+        "{}",
+        stderr(&o)
+    );
+    let r: serde_json::Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(r["focus_version"], "1.3");
+    assert!(r["rules"].as_array().unwrap().len() > 800);
+    assert!(r.get("datasets").is_none());
+}

@@ -116,10 +116,14 @@ async fn validate(a: ValidateArgs) -> Result<Code> {
     if rule_errors > 0 {
         eprintln!("focus-sql: {rule_errors} rule file(s) could not be loaded (see above)");
     }
-    // A failed MUST is a finding (1); otherwise a verdict with unloadable rules is incomplete (2).
+    for p in &v.problems {
+        eprintln!("focus-sql: error: {p}");
+    }
+    // A failed MUST is a finding (1); otherwise a verdict with unloadable rules or datasets is
+    // incomplete (2).
     Ok(if !v.conformant() {
         1
-    } else if rule_errors > 0 {
+    } else if rule_errors > 0 || !v.problems.is_empty() {
         2
     } else {
         0
