@@ -724,6 +724,13 @@ fn a_focus_1_3_bundle_conforms_and_reads_both_datasets() {
         .find(|x| x["id"] == "CCT-ContractCommitmentId-C-005-M")
         .expect("reported");
     assert_eq!(cross["status"], "needs_evidence", "{cross}");
+    // A requirement the 1.3 model marks Removed is reported, skipped, with why.
+    let removed = rule(&r, "CAU-PricingQuantity-C-008-M");
+    assert_eq!(removed["status"], "skip", "{removed}");
+    assert!(
+        removed["reason"].as_str().unwrap().starts_with("removed: "),
+        "{removed}"
+    );
     let needs_other = r["rules"]
         .as_array()
         .unwrap()

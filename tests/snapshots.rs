@@ -81,3 +81,19 @@ fn failing_scorecard_shows_offending_rows() {
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     insta::assert_snapshot!("validate_bad_values_table", stdout(&o));
 }
+
+#[test]
+fn table_scorecard_of_the_focus_1_3_bundle() {
+    let o = run_here(&[
+        "validate",
+        "testdata/focus-1.3/cost-and-usage.csv",
+        "--dataset",
+        "ContractCommitment=testdata/focus-1.3/contract-commitment.csv",
+        "--declaration",
+        "testdata/focus-1.3/declaration.yaml",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    insta::assert_snapshot!("validate_focus_1_3_bundle_table", stdout(&o));
+}

@@ -130,6 +130,9 @@ fn missing_datasets(ds: &Dataset, sql: &str, datasets: &[String]) -> Vec<String>
 /// Decide how to evaluate one rule (no data is read here). `datasets` names every dataset of
 /// the rule's FOCUS version, so that a query across datasets can say which one it lacks.
 pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Known) -> Plan {
+    if let Some(why) = &rule.removed {
+        return Plan::Done(Outcome::with(Status::Skip, format!("removed: {why}")));
+    }
     let missing: Vec<&str> = rule
         .applicability
         .iter()
