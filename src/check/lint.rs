@@ -55,7 +55,7 @@ pub fn lint_files(version: &FocusVersion, extra: Option<&Path>) -> anyhow::Resul
                 "{}:1: the first line should be `{}{}` so editors check the file",
                 src.display.display(),
                 crate::rules::SCHEMA_COMMENT_PREFIX,
-                crate::rules::schema_reference(&src.display)
+                crate::rules::SCHEMA_REFERENCE
             ));
         }
     }

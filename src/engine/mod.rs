@@ -297,15 +297,8 @@ impl Dataset {
         Ok(())
     }
 
-    /// Register another export beside this one, as the typed view `name` (`--table NAME=PATH`).
-    pub async fn attach(&mut self, name: &str, input: &Input) -> Result<(), InputError> {
-        let catalog = self.catalog.clone();
-        self.attach_as(name, input, &catalog, view::ViewKind::Query)
-            .await
-    }
-
-    /// Register another dataset beside this one as the typed view `name`, typed by `catalog`
-    /// (a bundle's second dataset, for the requirements that read both).
+    /// Register another export beside this one as the typed view `name`, typed by `catalog`:
+    /// `--table NAME=PATH` in `query`, a bundle's second dataset in `validate`.
     pub async fn attach_as(
         &mut self,
         name: &str,

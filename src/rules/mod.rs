@@ -33,9 +33,7 @@ pub use version::embedded_versions;
 
 /// The relative path from a rule file to rules.d/rule.schema.json (rules sit two folders down:
 /// `focus-X.Y/Column/`).
-pub fn schema_reference(_rule: &Path) -> String {
-    format!("../../{SCHEMA_FILE}")
-}
+pub const SCHEMA_REFERENCE: &str = "../../rule.schema.json";
 
 /// All rules of one FOCUS version, indexed by id.
 #[derive(Debug, Clone)]
