@@ -161,9 +161,16 @@ pub struct SynthArgs {
     /// Number of rows to write
     #[arg(long, value_name = "N")]
     pub rows: u64,
-    /// A conformant CSV export to replicate (default: the bundled sample)
+    /// A conformant CSV export whose rows are the starting points (default: the bundled sample)
     #[arg(long, value_name = "FILE.csv")]
     pub template: Option<PathBuf>,
+    /// Whose export to resemble: provider-like ids, regions, tags and charge mix (`replicate`
+    /// repeats the template instead)
+    #[arg(long, value_enum, default_value = "aws")]
+    pub profile: crate::tools::synth::Profile,
+    /// Seed of the generator: the same seed writes the same file
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     /// Output file: .csv, .csv.gz or .parquet
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,

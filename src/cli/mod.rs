@@ -353,6 +353,8 @@ async fn synth(a: SynthArgs) -> Result<Code> {
         rows: a.rows,
         template: a.template,
         output: a.output.clone(),
+        profile: a.profile,
+        seed: a.seed,
     };
     crate::tools::synth::synth(&opts, &set.catalog).await?;
     eprintln!("focus-sql: wrote {} rows to {}", a.rows, a.output.display());
