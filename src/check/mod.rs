@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub mod examples;
 pub mod lint;
+mod native;
 pub mod outcome;
 
 #[derive(Debug, Clone)]
@@ -168,9 +169,19 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Kn
             }
             let mut parts = Vec::new();
             let mut show: BTreeSet<String> = BTreeSet::new();
+            let format = native::attribute_format(rule);
             for c in present {
-                let e = expr.replace(COLUMN_PLACEHOLDER, c);
-                let w = when.as_ref().map(|w| w.replace(COLUMN_PLACEHOLDER, c));
+                if let Some(decided) = format.and_then(|f| native::format_part(ds, c, f)) {
+                    if let Some(pred) = decided {
+                        show.insert(c.clone());
+                        parts.push(violation_expr(&pred, None));
+                    }
+                    continue;
+                }
+                let e = native::simplify(ds, &expr.replace(COLUMN_PLACEHOLDER, c));
+                let w = when
+                    .as_ref()
+                    .map(|w| native::simplify(ds, &w.replace(COLUMN_PLACEHOLDER, c)));
                 for part in std::iter::once(&e).chain(w.iter()) {
                     if let Err(err) = guard::check_expr(part) {
                         return Plan::Done(Outcome::with(Status::Error, err));
@@ -183,6 +194,9 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Kn
                 }
                 show.extend(cols);
                 parts.push(violation_expr(&e, w.as_deref()));
+            }
+            if parts.is_empty() {
+                return Plan::Done(Outcome::pass());
             }
             Plan::Row(RowCheck {
                 id: rule.id.clone(),
@@ -204,9 +218,13 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Kn
             if let Some(reason) = absent_reason(ds, &cols, false) {
                 return Plan::Done(Outcome::with(Status::Skip, reason));
             }
+            let (expr, when) = (
+                native::simplify(ds, expr),
+                when.as_deref().map(|w| native::simplify(ds, w)),
+            );
             Plan::Row(RowCheck {
                 id: rule.id.clone(),
-                violation: violation_expr(expr, when.as_deref()),
+                violation: violation_expr(&expr, when.as_deref()),
                 show: cols.into_iter().collect(),
             })
         }
@@ -267,10 +285,7 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Kn
 pub(crate) fn fused_sql(ds: &Dataset, checks: &[&RowCheck]) -> String {
     let mut items = vec!["COUNT(*) AS n".to_string()];
     for (i, c) in checks.iter().enumerate() {
-        items.push(format!(
-            "SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS c{i}",
-            c.violation
-        ));
+        items.push(format!("focus_count_true({}) AS c{i}", c.violation));
     }
     format!(
         "SELECT {} FROM {}",
@@ -303,12 +318,46 @@ fn sample_sql(ds: &Dataset, check: &RowCheck, limit: usize) -> String {
     )
 }
 
+/// The fused scan as a plan: one aggregate counting each check's violations. Built from the
+/// parsed expressions rather than from one SELECT of hundreds of items, which DataFusion's SQL
+/// planner handles in time quadratic in the item count. Each expression is checked read-only
+/// (`guard::check_expr`) when the rule is planned.
+pub(crate) async fn fused_frame(
+    ds: &Dataset,
+    checks: &[&RowCheck],
+) -> datafusion::common::Result<datafusion::prelude::DataFrame> {
+    let df = ds
+        .ctx
+        .table(datafusion::common::TableReference::bare(
+            ds.catalog.dataset.as_str(),
+        ))
+        .await?;
+    let schema = df.schema().clone();
+    let count = crate::engine::functions::count_true();
+    let mut aggregates = vec![count
+        .call(vec![datafusion::prelude::lit(true)])
+        .alias("n")];
+    for (i, c) in checks.iter().enumerate() {
+        let e = ds.ctx.parse_sql_expr(&c.violation, &schema)?;
+        aggregates.push(count.call(vec![e]).alias(format!("c{i}")));
+    }
+    df.aggregate(vec![], aggregates)
+}
+
 /// Counts for fused checks: Ok(counts in order, row count) or the error of the fused scan.
 async fn run_fused(
     ds: &Dataset,
     checks: &[&RowCheck],
 ) -> datafusion::common::Result<(Vec<u64>, u64)> {
-    let batches = ds.collect(&fused_sql(ds, checks)).await?;
+    counts_of(fused_frame(ds, checks).await?, checks.len()).await
+}
+
+/// Execute a fused scan planned by `fused_frame`.
+async fn counts_of(
+    frame: datafusion::prelude::DataFrame,
+    checks: usize,
+) -> datafusion::common::Result<(Vec<u64>, u64)> {
+    let batches = frame.collect().await?;
     let batch = batches.first().ok_or_else(|| {
         datafusion::common::DataFusionError::Execution("aggregate returned no row".into())
     })?;
@@ -325,7 +374,7 @@ async fn run_fused(
         }
     };
     let rows = get(0);
-    Ok(((0..checks.len()).map(|i| get(i + 1)).collect(), rows))
+    Ok(((0..checks).map(|i| get(i + 1)).collect(), rows))
 }
 
 /// Why a fused scan failed: the input itself (unreadable rows), or one of the checks.
@@ -385,17 +434,21 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
     // Plan the fused query; on a planning error, find the culprits and leave them out.
     let planning = std::time::Instant::now();
     let mut fused: Vec<&RowCheck> = rows_checks.iter().collect();
-    let fused_plan = ds.plan(&fused_sql(ds, &fused)).await;
+    let fused_plan = fused_frame(ds, &fused).await;
     if timing {
         eprintln!(
             "timing: planning the fused query: {:.2?}",
             planning.elapsed()
         );
     }
-    if fused_plan.is_err() {
+    let fused_plan = match fused_plan {
+        Ok(frame) => Some(frame),
+        Err(_) => None,
+    };
+    if fused_plan.is_none() {
         let mut ok = Vec::new();
         for c in fused {
-            match ds.plan(&fused_sql(ds, &[c])).await {
+            match fused_frame(ds, &[c]).await {
                 Ok(_) => ok.push(c),
                 Err(e) => {
                     base.insert(
@@ -407,8 +460,27 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
         }
         fused = ok;
     }
+    if std::env::var_os("FOCUS_SQL_PROFILE_CHECKS").is_some() {
+        // Development aid: the cost of each row check alone, above an empty scan.
+        let t = std::time::Instant::now();
+        let _ = run_fused(ds, &[]).await;
+        let empty = t.elapsed();
+        for c in &fused {
+            let t = std::time::Instant::now();
+            let _ = run_fused(ds, &[*c]).await;
+            eprintln!(
+                "check-cost {:>9.1} ms {} {}",
+                (t.elapsed().as_secs_f64() - empty.as_secs_f64()) * 1e3,
+                c.id,
+                c.violation.chars().take(160).collect::<String>()
+            );
+        }
+    }
     let started = std::time::Instant::now();
-    let fused_result = run_fused(ds, &fused).await;
+    let fused_result = match fused_plan {
+        Some(frame) => counts_of(frame, fused.len()).await,
+        None => run_fused(ds, &fused).await,
+    };
     if timing {
         eprintln!(
             "timing: fused scan of {} row checks: {:.2?}",

@@ -28,6 +28,20 @@ fn each_str(array: &ArrayRef, mut f: impl FnMut(Option<&str>)) -> Result<()> {
     Ok(())
 }
 
+/// `f` of each value, computed once per distinct value.
+fn per_value<'a>(
+    values: impl Iterator<Item = Option<&'a str>>,
+    f: fn(&str) -> bool,
+    n: usize,
+) -> datafusion::arrow::array::BooleanArray {
+    let mut b = BooleanBuilder::with_capacity(n);
+    let mut seen: datafusion::common::HashMap<&'a str, bool> = datafusion::common::HashMap::new();
+    for v in values {
+        b.append_option(v.map(|v| *seen.entry(v).or_insert_with(|| f(v))));
+    }
+    b.finish()
+}
+
 fn str_at(array: &ArrayRef, i: usize) -> Option<&str> {
     if array.is_null(i) {
         return None;
@@ -43,6 +57,10 @@ fn str_at(array: &ArrayRef, i: usize) -> Option<&str> {
 #[derive(Debug)]
 enum Kind {
     Pred(fn(&str) -> bool),
+    /// A predicate that costs more than hashing its input (it parses JSON or a date): evaluated
+    /// once per distinct value of a batch. Low-cardinality columns (SKU details, tags, charge
+    /// periods) repeat their values many times per batch.
+    PredPerValue(fn(&str) -> bool),
     JsonKeys,
     JsonGet,
     JsonGetStr,
@@ -88,7 +106,9 @@ impl ScalarUDFImpl for FocusFn {
     }
     fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
         Ok(match self.kind {
-            Kind::Pred(_) | Kind::ApproxEq | Kind::JsonAll => DataType::Boolean,
+            Kind::Pred(_) | Kind::PredPerValue(_) | Kind::ApproxEq | Kind::JsonAll => {
+                DataType::Boolean
+            }
             Kind::JsonKeys | Kind::JsonKeysAt | Kind::JsonElements => {
                 DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
             }
@@ -108,6 +128,17 @@ impl ScalarUDFImpl for FocusFn {
                 let mut b = BooleanBuilder::with_capacity(n);
                 each_str(&arrays[0], |v| b.append_option(v.map(f)))?;
                 Arc::new(b.finish())
+            }
+            Kind::PredPerValue(f) => {
+                let array = &arrays[0];
+                let out = match array.data_type() {
+                    DataType::Utf8 => per_value(array.as_string::<i32>().iter(), *f, n),
+                    DataType::LargeUtf8 => per_value(array.as_string::<i64>().iter(), *f, n),
+                    DataType::Utf8View => per_value(array.as_string_view().iter(), *f, n),
+                    DataType::Null => per_value((0..n).map(|_| None), *f, n),
+                    other => return exec_err!("expected a string argument, got {other}"),
+                };
+                Arc::new(out)
             }
             Kind::JsonKeys => {
                 let mut b = ListBuilder::new(StringBuilder::new());
@@ -265,7 +296,7 @@ impl Parsed {
 
 fn udf(name: &'static str, kind: Kind) -> ScalarUDF {
     let signature = match kind {
-        Kind::Pred(_) | Kind::JsonKeys | Kind::JsonDepth => {
+        Kind::Pred(_) | Kind::PredPerValue(_) | Kind::JsonKeys | Kind::JsonDepth => {
             Signature::string(1, Volatility::Immutable)
         }
         Kind::JsonGet
@@ -289,27 +320,27 @@ pub fn all() -> Vec<ScalarUDF> {
     vec![
         udf("focus_is_numeric", Kind::Pred(formats::is_numeric)),
         udf("focus_is_decimal", Kind::Pred(formats::is_decimal)),
-        udf("focus_is_datetime", Kind::Pred(formats::is_datetime)),
+        udf("focus_is_datetime", Kind::PredPerValue(formats::is_datetime)),
         udf(
             "focus_parses_datetime",
-            Kind::Pred(formats::parses_datetime),
+            Kind::PredPerValue(formats::parses_datetime),
         ),
         udf("focus_is_currency", Kind::Pred(formats::is_currency)),
-        udf("focus_is_unit", Kind::Pred(formats::is_unit)),
-        udf("focus_is_json", Kind::Pred(formats::is_json)),
-        udf("focus_is_json_object", Kind::Pred(formats::is_json_object)),
-        udf("focus_is_key_value", Kind::Pred(formats::is_key_value)),
+        udf("focus_is_unit", Kind::PredPerValue(formats::is_unit)),
+        udf("focus_is_json", Kind::PredPerValue(formats::is_json)),
+        udf("focus_is_json_object", Kind::PredPerValue(formats::is_json_object)),
+        udf("focus_is_key_value", Kind::PredPerValue(formats::is_key_value)),
         udf(
             "focus_is_null_placeholder",
             Kind::Pred(formats::is_null_placeholder),
         ),
         udf(
             "focus_json_has_duplicate_keys",
-            Kind::Pred(formats::has_duplicate_keys),
+            Kind::PredPerValue(formats::has_duplicate_keys),
         ),
         udf(
             "focus_json_has_nested_value",
-            Kind::Pred(formats::has_nested_value),
+            Kind::PredPerValue(formats::has_nested_value),
         ),
         udf("focus_json_keys", Kind::JsonKeys),
         udf("focus_json_get", Kind::JsonGet),
@@ -327,5 +358,55 @@ pub fn all() -> Vec<ScalarUDF> {
 pub fn register(ctx: &SessionContext) {
     for f in all() {
         ctx.register_udf(f);
+    }
+    ctx.register_udaf(count_true());
+}
+
+/// `focus_count_true(b)`: how many rows `b` is TRUE on (NULL and FALSE do not count). The fused
+/// scan counts each check's violations with it: one pass over a bitmap per check and batch.
+pub fn count_true() -> datafusion::logical_expr::AggregateUDF {
+    datafusion::logical_expr::create_udaf(
+        "focus_count_true",
+        vec![DataType::Boolean],
+        Arc::new(DataType::Int64),
+        Volatility::Immutable,
+        Arc::new(|_| Ok(Box::new(CountTrue(0)))),
+        Arc::new(vec![DataType::Int64]),
+    )
+}
+
+#[derive(Debug)]
+struct CountTrue(i64);
+
+impl datafusion::logical_expr::Accumulator for CountTrue {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let Some(b) = values.first().and_then(|v| v.as_boolean_opt()) else {
+            return match values.first().map(|v| v.data_type()) {
+                Some(DataType::Null) | None => Ok(()),
+                Some(other) => exec_err!("focus_count_true expects a boolean, got {other}"),
+            };
+        };
+        let set = match b.nulls() {
+            Some(nulls) => (b.values() & nulls.inner()).count_set_bits(),
+            None => b.values().count_set_bits(),
+        };
+        self.0 += set as i64;
+        Ok(())
+    }
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        if let Some(a) = states.first() {
+            let a = a.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+            self.0 += a.iter().flatten().sum::<i64>();
+        }
+        Ok(())
+    }
+    fn state(&mut self) -> Result<Vec<datafusion::scalar::ScalarValue>> {
+        Ok(vec![datafusion::scalar::ScalarValue::Int64(Some(self.0))])
+    }
+    fn evaluate(&mut self) -> Result<datafusion::scalar::ScalarValue> {
+        Ok(datafusion::scalar::ScalarValue::Int64(Some(self.0)))
+    }
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self)
     }
 }

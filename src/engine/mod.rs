@@ -56,7 +56,9 @@ impl Default for EngineOptions {
 
 /// A fresh session: bounded memory with spilling, FOCUS identifiers as written, focus functions.
 pub fn session(opts: &EngineOptions) -> DfResult<SessionContext> {
+    let batch = std::env::var("FOCUS_SQL_BATCH").ok().and_then(|v| v.parse().ok()).unwrap_or(8192);
     let config = SessionConfig::new()
+        .with_batch_size(batch)
         .with_target_partitions(opts.target_partitions.max(1))
         .with_information_schema(true)
         .set_bool("datafusion.sql_parser.enable_ident_normalization", false)

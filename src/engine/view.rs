@@ -40,6 +40,36 @@ fn utc_timestamp(t: &DataType) -> bool {
     }
 }
 
+/// What a natively typed (not text) source column holds, as far as text-format rules care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NativeKind {
+    /// Integers, floats, decimals.
+    Number,
+    /// Timestamps in UTC (or without a zone, which FOCUS readers take as UTC), and dates.
+    UtcInstant,
+    /// Timestamps in another zone.
+    Instant,
+    /// Booleans, nested types and the rest: their `__raw` rendering is not equivalent.
+    Other,
+}
+
+/// How `column` is stored, when not as text.
+pub fn native_kind(column: &SourceColumn) -> Option<NativeKind> {
+    if column.is_text() {
+        return None;
+    }
+    let t = &column.data_type;
+    Some(if is_numeric(t) {
+        NativeKind::Number
+    } else if utc_timestamp(t) || matches!(t, DataType::Date32 | DataType::Date64) {
+        NativeKind::UtcInstant
+    } else if is_temporal(t) {
+        NativeKind::Instant
+    } else {
+        NativeKind::Other
+    })
+}
+
 /// What the typed view is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ViewKind {

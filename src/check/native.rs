@@ -1,0 +1,131 @@
+//! Checks whose verdict follows from a column's native type. A value-format requirement is about
+//! how a value is written as text; a column stored as a Parquet DOUBLE or TIMESTAMP is not
+//! written as text at all, and the typed view renders it (`<Column>__raw`) only so that text
+//! rules can read it. Formatting every native value to text and then re-parsing it to test a
+//! format would cost more than the scan itself, for a verdict known in advance. So, for a native
+//! column, the planner replaces:
+//! - a format-attribute part of a `for_each` rule (NumericFormat, DateTimeFormat) by what the
+//!   native type leaves open: a DOUBLE must be finite (NaN and infinity are not numbers in
+//!   NumericFormat); a UTC TIMESTAMP always is a DateTimeFormat value;
+//! - `focus_is_numeric(<C>__raw)` / `focus_is_decimal(<C>__raw)` by the same finiteness test,
+//!   `focus_is_datetime(<C>__raw)` / `focus_parses_datetime(<C>__raw)` by a null test, with the
+//!   same three-valued results (NULL on NULL);
+//! - `<C>__raw IS [NOT] NULL` by `<C> IS [NOT] NULL` (the rendering is NULL exactly when the
+//!   value is).
+//!
+//! Text columns (every CSV column, text Parquet columns) are left as they are.
+
+use crate::engine::view::{self, NativeKind};
+use crate::engine::{quote_ident, Dataset};
+use crate::rules::{EntityType, Rule, ValueFormat};
+
+/// The value format a format-attribute rule is about (`NumericFormat-A-006-M` → numeric).
+/// Every row check of these attributes tests how a value is written (the model files some as
+/// `validation`, e.g. DateTimeFormat-A-001-M on UTC, but they read the text all the same).
+pub(crate) fn attribute_format(rule: &Rule) -> Option<ValueFormat> {
+    if rule.entity_type != EntityType::Attribute {
+        return None;
+    }
+    Some(match rule.entity.as_str() {
+        "NumericFormat" => ValueFormat::Numeric,
+        "DateTimeFormat" => ValueFormat::DateTime,
+        _ => return None,
+    })
+}
+
+/// TRUE exactly when a native numeric value is finite; NULL on NULL.
+fn finite(column: &str) -> String {
+    let c = quote_ident(column);
+    format!("({c} - {c} = 0)")
+}
+
+/// What a `for_each` part about `format` becomes for `column`, when its native type decides:
+/// `Some(None)` = nothing left to check, `Some(Some(pred))` = check `pred` instead, `None` = the
+/// column is text (check the part as written).
+pub(crate) fn format_part(ds: &Dataset, column: &str, format: ValueFormat) -> Option<Option<String>> {
+    let source = ds.column(column)?;
+    match (view::native_kind(source), format) {
+        (Some(NativeKind::Number), ValueFormat::Numeric) => Some(Some(finite(column))),
+        (Some(NativeKind::UtcInstant), ValueFormat::DateTime) => Some(None),
+        _ => None,
+    }
+}
+
+/// Is `text[at..]` preceded by a character that could continue an identifier?
+fn joined_before(text: &str, at: usize) -> bool {
+    text[..at]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '"')
+}
+
+/// Replace every standalone occurrence of `from` by `to`.
+fn replace_standalone(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    for (at, _) in text.match_indices(from) {
+        if at < rest {
+            continue;
+        }
+        out.push_str(&text[rest..at]);
+        if joined_before(text, at) {
+            out.push_str(from);
+        } else {
+            out.push_str(to);
+        }
+        rest = at + from.len();
+    }
+    out.push_str(&text[rest..]);
+    out
+}
+
+/// Rewrite the text-level tests of `sql` on native columns (see the module comment).
+pub(crate) fn simplify(ds: &Dataset, sql: &str) -> String {
+    if !sql.contains(view::RAW_SUFFIX) {
+        return sql.to_string();
+    }
+    let mut out = sql.to_string();
+    for source in &ds.columns {
+        let Some(kind) = view::native_kind(source) else {
+            continue;
+        };
+        let name = &source.name;
+        let raw = view::raw_name(name);
+        if !out.contains(&raw) {
+            continue;
+        }
+        for raw_ref in [raw.clone(), quote_ident(&raw)] {
+            let q = quote_ident(name);
+            for (test, word) in [("IS NOT NULL", "IS NOT NULL"), ("IS NULL", "IS NULL")] {
+                out = replace_standalone(&out, &format!("{raw_ref} {test}"), &format!("{q} {word}"));
+            }
+            let tests: &[&str] = match kind {
+                NativeKind::Number => &["focus_is_numeric", "focus_is_decimal"],
+                NativeKind::UtcInstant => &["focus_is_datetime", "focus_parses_datetime"],
+                NativeKind::Instant | NativeKind::Other => &[],
+            };
+            for f in tests {
+                let to = match kind {
+                    NativeKind::Number => finite(name),
+                    _ => format!("({q} IS NOT NULL OR NULL)"),
+                };
+                out = replace_standalone(&out, &format!("{f}({raw_ref})"), &to);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_standalone_names_are_replaced() {
+        assert_eq!(
+            replace_standalone("A__raw IS NULL AND xA__raw IS NULL", "A__raw IS NULL", "\"A\" IS NULL"),
+            "\"A\" IS NULL AND xA__raw IS NULL"
+        );
+        assert_eq!(replace_standalone("f(A) OR f(A)", "f(A)", "T"), "T OR T");
+    }
+}
