@@ -49,6 +49,8 @@ pub struct Request<'a> {
     /// Datasets registered beside the main one but not validated (a companion's view of the
     /// main dataset).
     pub beside: Vec<(String, Vec<String>)>,
+    /// Show a progress line on standard error (when it is a terminal).
+    pub progress: bool,
 }
 
 /// A request whose declaration is read and whose input is resolved: nothing opened yet.
@@ -142,6 +144,7 @@ impl<'a> Request<'a> {
             dataset: None,
             with: Vec::new(),
             beside: Vec::new(),
+            progress: false,
         }
     }
 
@@ -207,6 +210,12 @@ impl Prepared<'_> {
         } = self;
         let set: &RuleSet = &set;
         let started = Instant::now();
+        let progress = if request.progress {
+            check::progress::Progress::terminal()
+        } else {
+            check::progress::Progress::default()
+        };
+        progress.phase(&format!("reading {} file(s)", input.files.len()));
         let mut dataset = Dataset::open(&input, &set.catalog, &request.engine)
             .await
             .map_err(|e| anyhow!("{e}"))?;
@@ -263,11 +272,12 @@ impl Prepared<'_> {
             applicability: applicability.clone(),
             sample_rows: request.sample_rows,
             concurrency: 2,
+            progress: progress.clone(),
         };
         let started = Instant::now();
-        let result = check::run(set, &dataset, &opts)
-            .await
-            .map_err(|e| anyhow!("{e}"))?;
+        let result = check::run(set, &dataset, &opts).await;
+        progress.finish();
+        let result = result.map_err(|e| anyhow!("{e}"))?;
         if timing() {
             eprintln!("timing: evaluating the rules: {:.2?}", started.elapsed());
         }

@@ -10,17 +10,21 @@ use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::Int64Type;
 use futures::{StreamExt, TryStreamExt};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 pub mod examples;
 pub mod lint;
 mod native;
 pub mod outcome;
+pub mod progress;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub applicability: Applicability,
     pub sample_rows: usize,
     pub concurrency: usize,
+    /// The progress line (hidden by default).
+    pub progress: progress::Progress,
 }
 
 impl Default for RunOptions {
@@ -29,6 +33,7 @@ impl Default for RunOptions {
             applicability: Applicability::None,
             sample_rows: 5,
             concurrency: 2,
+            progress: progress::Progress::default(),
         }
     }
 }
@@ -357,7 +362,22 @@ async fn counts_of(
     frame: datafusion::prelude::DataFrame,
     checks: usize,
 ) -> datafusion::common::Result<(Vec<u64>, u64)> {
-    let batches = frame.collect().await?;
+    counts_watched(frame, checks, &progress::Progress::default()).await
+}
+
+/// `counts_of`, reporting the rows read on `progress`.
+async fn counts_watched(
+    frame: datafusion::prelude::DataFrame,
+    checks: usize,
+    progress: &progress::Progress,
+) -> datafusion::common::Result<(Vec<u64>, u64)> {
+    let task = frame.task_ctx();
+    let plan = frame.create_physical_plan().await?;
+    let _watch = progress.watch_scan(
+        &format!("row checks ({checks} in one scan)"),
+        plan.clone(),
+    );
+    let batches = datafusion::physical_plan::collect(plan, Arc::new(task)).await?;
     let batch = batches.first().ok_or_else(|| {
         datafusion::common::DataFusionError::Execution("aggregate returned no row".into())
     })?;
@@ -478,7 +498,7 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
     }
     let started = std::time::Instant::now();
     let fused_result = match fused_plan {
-        Some(frame) => counts_of(frame, fused.len()).await,
+        Some(frame) => counts_watched(frame, fused.len(), &opts.progress).await,
         None => run_fused(ds, &fused).await,
     };
     if timing {
@@ -535,6 +555,7 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
         );
     }
     // Sample rows of failing row checks.
+    opts.progress.phase("sampling offending rows");
     if opts.sample_rows > 0 {
         for c in &fused {
             let failing = base.get(&c.id).is_some_and(|o| o.status == Status::Fail);
@@ -556,10 +577,17 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
     }
     // Set-level checks, a few at a time.
     let keep = opts.sample_rows;
+    let total = sql_checks.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let done = &done;
+    let progress = &opts.progress;
+    progress.phase(&format!("set-level checks: 0/{total}"));
     let results: Vec<(String, Outcome)> =
         futures::stream::iter(sql_checks.into_iter().map(|(id, q)| async move {
             let started = std::time::Instant::now();
             let result = ds.count_and_sample(&q, keep).await;
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress.phase(&format!("set-level checks: {n}/{total} ({id})"));
             if timing {
                 eprintln!("timing: {id}: {:.2?}", started.elapsed());
             }
@@ -742,6 +770,7 @@ pub async fn run_single(rule: &Rule, ds: &Dataset) -> Outcome {
         applicability: Applicability::All,
         sample_rows: 5,
         concurrency: 1,
+        progress: progress::Progress::default(),
     };
     match plan_rule(rule, ds, &opts, &Known::default()) {
         Plan::Done(o) => o,

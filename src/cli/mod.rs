@@ -110,6 +110,7 @@ async fn validate(a: ValidateArgs) -> Result<Code> {
     request.rules_dir = a.source.rules.clone();
     request.output = a.output.clone();
     request.with = a.datasets;
+    request.progress = std::io::stderr().is_terminal();
     let v = request.run().await?;
     let color = use_color(a.color, a.output.is_some());
     output::write_output(a.output.as_deref(), |w| v.render(a.format, w, color))?;
@@ -146,6 +147,7 @@ async fn gap_report(a: ReportArgs) -> Result<Code> {
     request.rules_dir = a.source.rules.clone();
     request.output = a.output.clone();
     request.with = a.datasets;
+    request.progress = std::io::stderr().is_terminal();
     let v = request.run().await?;
     let (Some(cert), Some(declaration)) = (&v.certification, &v.declaration) else {
         bail!("a gap report needs the declaration's verdict");
