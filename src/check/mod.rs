@@ -349,35 +349,46 @@ pub(crate) async fn fused_frame(
     df.aggregate(vec![], aggregates)
 }
 
+/// The key of a fused scan's plan in the plan cache.
+fn fused_key(checks: &[&RowCheck]) -> String {
+    let mut key = String::from("fused scan\n");
+    for c in checks {
+        key.push_str(&c.violation);
+        key.push('\n');
+    }
+    key
+}
+
+/// The physical plan of a fused scan (optimized once per shape of data).
+async fn fused_plan(
+    ds: &Dataset,
+    checks: &[&RowCheck],
+) -> datafusion::common::Result<Arc<dyn datafusion::physical_plan::ExecutionPlan>> {
+    ds.physical_plan(&fused_key(checks), fused_frame(ds, checks))
+        .await
+}
+
 /// Counts for fused checks: Ok(counts in order, row count) or the error of the fused scan.
 async fn run_fused(
     ds: &Dataset,
     checks: &[&RowCheck],
 ) -> datafusion::common::Result<(Vec<u64>, u64)> {
-    counts_of(fused_frame(ds, checks).await?, checks.len()).await
+    let plan = fused_plan(ds, checks).await?;
+    counts_watched(ds, plan, checks.len(), &progress::Progress::default()).await
 }
 
-/// Execute a fused scan planned by `fused_frame`.
-async fn counts_of(
-    frame: datafusion::prelude::DataFrame,
-    checks: usize,
-) -> datafusion::common::Result<(Vec<u64>, u64)> {
-    counts_watched(frame, checks, &progress::Progress::default()).await
-}
-
-/// `counts_of`, reporting the rows read on `progress`.
+/// Execute a fused scan, reporting the rows read on `progress`.
 async fn counts_watched(
-    frame: datafusion::prelude::DataFrame,
+    ds: &Dataset,
+    plan: Arc<dyn datafusion::physical_plan::ExecutionPlan>,
     checks: usize,
     progress: &progress::Progress,
 ) -> datafusion::common::Result<(Vec<u64>, u64)> {
-    let task = frame.task_ctx();
-    let plan = frame.create_physical_plan().await?;
     let _watch = progress.watch_scan(
         &format!("row checks ({checks} in one scan)"),
         plan.clone(),
     );
-    let batches = datafusion::physical_plan::collect(plan, Arc::new(task)).await?;
+    let batches = datafusion::physical_plan::collect(plan, ds.ctx.task_ctx()).await?;
     let batch = batches.first().ok_or_else(|| {
         datafusion::common::DataFusionError::Execution("aggregate returned no row".into())
     })?;
@@ -454,17 +465,14 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
     // Plan the fused query; on a planning error, find the culprits and leave them out.
     let planning = std::time::Instant::now();
     let mut fused: Vec<&RowCheck> = rows_checks.iter().collect();
-    let fused_plan = fused_frame(ds, &fused).await;
+    let fused_plan = fused_plan(ds, &fused).await;
     if timing {
         eprintln!(
             "timing: planning the fused query: {:.2?}",
             planning.elapsed()
         );
     }
-    let fused_plan = match fused_plan {
-        Ok(frame) => Some(frame),
-        Err(_) => None,
-    };
+    let fused_plan = fused_plan.ok();
     if fused_plan.is_none() {
         let mut ok = Vec::new();
         for c in fused {
@@ -498,7 +506,7 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
     }
     let started = std::time::Instant::now();
     let fused_result = match fused_plan {
-        Some(frame) => counts_watched(frame, fused.len(), &opts.progress).await,
+        Some(plan) => counts_watched(ds, plan, fused.len(), &opts.progress).await,
         None => run_fused(ds, &fused).await,
     };
     if timing {

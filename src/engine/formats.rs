@@ -278,7 +278,18 @@ pub fn is_key_value(s: &str) -> bool {
 
 /// TRUE for an empty or blank string, or a placeholder written in place of a null
 /// ("N/A", "NA", "Not Applicable", "NULL", "None", "-"; any case, surrounding blanks ignored).
+/// TRUE when the text holds U+FFFD, the replacement character a decoder writes for bytes that
+/// were not valid in the source encoding (the trace of a wrong encoding).
+pub fn has_replacement_char(s: &str) -> bool {
+    s.contains('\u{FFFD}')
+}
+
 pub fn is_null_placeholder(s: &str) -> bool {
+    // The longest placeholder is "not applicable" (14 bytes); longer text can only be one when
+    // padded with whitespace, which trim() removes below.
+    if s.len() > 14 && !s.starts_with(char::is_whitespace) && !s.ends_with(char::is_whitespace) {
+        return false;
+    }
     let t = s.trim();
     t.is_empty()
         || ["n/a", "na", "not applicable", "null", "none", "-"]
@@ -331,10 +342,10 @@ mod tests {
 
     #[test]
     fn null_placeholders() {
-        for p in ["", "  ", "N/A", "not applicable", " NULL ", "None", "-"] {
+        for p in ["", "  ", "N/A", "not applicable", " NULL ", "None", "-", "      Not Applicable\t"] {
             assert!(is_null_placeholder(p), "{p:?}");
         }
-        for v in ["Nancy", "-5", "Usage", "NAS"] {
+        for v in ["Nancy", "-5", "Usage", "NAS", "not applicable!", "arn:aws:ec2:us-east-1:1:i-0"] {
             assert!(!is_null_placeholder(v), "{v:?}");
         }
     }

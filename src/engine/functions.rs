@@ -4,9 +4,10 @@
 use super::formats;
 use super::json;
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanBuilder, Float64Array, Int64Builder, ListBuilder,
+    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Float64Array, Int64Builder, ListBuilder,
     StringBuilder,
 };
+use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{exec_err, Result};
 use datafusion::logical_expr::{
@@ -26,6 +27,38 @@ fn each_str(array: &ArrayRef, mut f: impl FnMut(Option<&str>)) -> Result<()> {
         other => return exec_err!("expected a string argument, got {other}"),
     }
     Ok(())
+}
+
+/// `f` of each non-null value (NULL stays NULL), as a bitmap built in one pass.
+fn predicate(array: &ArrayRef, f: fn(&str) -> bool) -> Result<BooleanArray> {
+    fn over<'a>(
+        len: usize,
+        nulls: Option<&datafusion::arrow::buffer::NullBuffer>,
+        value: impl Fn(usize) -> &'a str,
+        f: fn(&str) -> bool,
+    ) -> BooleanArray {
+        let values = BooleanBuffer::collect_bool(len, |i| {
+            nulls.is_none_or(|n| n.is_valid(i)) && f(value(i))
+        });
+        BooleanArray::new(values, nulls.cloned())
+    }
+    let n = array.len();
+    Ok(match array.data_type() {
+        DataType::Utf8 => {
+            let a = array.as_string::<i32>();
+            over(n, a.nulls(), |i| a.value(i), f)
+        }
+        DataType::LargeUtf8 => {
+            let a = array.as_string::<i64>();
+            over(n, a.nulls(), |i| a.value(i), f)
+        }
+        DataType::Utf8View => {
+            let a = array.as_string_view();
+            over(n, a.nulls(), |i| a.value(i), f)
+        }
+        DataType::Null => BooleanArray::new_null(n),
+        other => return exec_err!("expected a string argument, got {other}"),
+    })
 }
 
 /// `f` of each value, computed once per distinct value.
@@ -124,11 +157,7 @@ impl ScalarUDFImpl for FocusFn {
             .map(|a| a.to_array(n))
             .collect::<Result<_>>()?;
         let out: ArrayRef = match &self.kind {
-            Kind::Pred(f) => {
-                let mut b = BooleanBuilder::with_capacity(n);
-                each_str(&arrays[0], |v| b.append_option(v.map(f)))?;
-                Arc::new(b.finish())
-            }
+            Kind::Pred(f) => Arc::new(predicate(&arrays[0], *f)?),
             Kind::PredPerValue(f) => {
                 let array = &arrays[0];
                 let out = match array.data_type() {
@@ -327,6 +356,10 @@ pub fn all() -> Vec<ScalarUDF> {
         ),
         udf("focus_is_currency", Kind::Pred(formats::is_currency)),
         udf("focus_is_unit", Kind::PredPerValue(formats::is_unit)),
+        udf(
+            "focus_has_replacement_char",
+            Kind::Pred(formats::has_replacement_char),
+        ),
         udf("focus_is_json", Kind::PredPerValue(formats::is_json)),
         udf("focus_is_json_object", Kind::PredPerValue(formats::is_json_object)),
         udf("focus_is_key_value", Kind::PredPerValue(formats::is_key_value)),
@@ -408,5 +441,47 @@ impl datafusion::logical_expr::Accumulator for CountTrue {
     }
     fn size(&self) -> usize {
         std::mem::size_of_val(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::{AsArray, Int64Array};
+    use datafusion::prelude::SessionContext;
+
+    async fn column(sql: &str) -> Vec<datafusion::arrow::array::ArrayRef> {
+        let ctx = SessionContext::new();
+        super::register(&ctx);
+        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        batches.iter().map(|b| b.column(0).clone()).collect()
+    }
+
+    #[tokio::test]
+    async fn count_true_counts_only_true() {
+        let c = column(
+            "SELECT focus_count_true(x) FROM (VALUES (true), (false), (NULL), (true)) AS t(x)",
+        )
+        .await;
+        let a = c[0].as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!(a.value(0), 2);
+        let c = column("SELECT focus_count_true(x) FROM (VALUES (false)) AS t(x) WHERE x").await;
+        let a = c[0].as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!(a.value(0), 0);
+    }
+
+    #[tokio::test]
+    async fn per_value_predicates_keep_nulls_and_repeat_answers() {
+        let c = column(
+            r#"SELECT focus_is_key_value(x) FROM (VALUES ('{"a":1}'), ('{"a":[1]}'), ('{"a":1}'), (NULL)) AS t(x)"#,
+        )
+        .await;
+        let got: Vec<Option<bool>> = c.iter().flat_map(|a| a.as_boolean().iter().collect::<Vec<_>>()).collect();
+        assert_eq!(got, vec![Some(true), Some(false), Some(true), None]);
+        let c = column(
+            "SELECT focus_has_replacement_char(x) FROM (VALUES ('caf\u{FFFD}'), ('café'), (NULL)) AS t(x)",
+        )
+        .await;
+        let got: Vec<Option<bool>> = c.iter().flat_map(|a| a.as_boolean().iter().collect::<Vec<_>>()).collect();
+        assert_eq!(got, vec![Some(true), Some(false), None]);
     }
 }

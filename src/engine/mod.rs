@@ -24,6 +24,8 @@ use datafusion::datasource::MemTable;
 use datafusion::execution::disk_manager::DiskManagerBuilder;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use futures::StreamExt;
 use input::{Input, InputError, InputFormat};
@@ -41,6 +43,9 @@ pub struct EngineOptions {
     /// Memory pool size in bytes; operators spill to disk beyond it.
     pub memory_limit: usize,
     pub target_partitions: usize,
+    /// Optimized plans shared by the datasets opened with these options (a regression corpus,
+    /// a bundle): the same checks on the same shape of data are planned once.
+    pub plans: PlanCache,
 }
 
 impl Default for EngineOptions {
@@ -50,7 +55,21 @@ impl Default for EngineOptions {
             target_partitions: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(2),
+            plans: PlanCache::default(),
         }
+    }
+}
+
+/// Optimized logical plans by the shape of the data they read and the query. Planning the fused
+/// scan of several hundred checks costs far more than running it on a small export; a dataset
+/// with the same tables, schemas and typed views reuses the plan, bound to its own files.
+#[derive(Clone, Default)]
+pub struct PlanCache(Arc<std::sync::Mutex<std::collections::HashMap<String, LogicalPlan>>>);
+
+impl std::fmt::Debug for PlanCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map(|m| m.len()).unwrap_or(0);
+        write!(f, "PlanCache({n} plans)")
     }
 }
 
@@ -115,6 +134,9 @@ pub struct Dataset {
     pub attached_columns: Vec<String>,
     /// The columnar copy of a large CSV input (deleted when the dataset is dropped).
     _staged: Option<tempfile::TempPath>,
+    /// What the typed views are made of (their SQL): part of a cached plan's key.
+    views: Vec<String>,
+    plans: PlanCache,
 }
 
 /// CSV inputs at least this large are parsed once into a temporary Parquet file, so that the
@@ -161,6 +183,7 @@ struct Parts {
     format: InputFormat,
     kind: view::ViewKind,
     staged: Option<tempfile::TempPath>,
+    plans: PlanCache,
 }
 
 impl Dataset {
@@ -211,6 +234,7 @@ impl Dataset {
             format: input.format,
             kind,
             staged,
+            plans: opts.plans.clone(),
         };
         Dataset::assemble(ctx, &schema, catalog, parts)
             .await
@@ -228,7 +252,7 @@ impl Dataset {
         parts: Parts,
     ) -> DfResult<Dataset> {
         let columns = SourceColumn::of(schema);
-        let ds = Dataset {
+        let mut ds = Dataset {
             ctx,
             columns,
             catalog: catalog.clone(),
@@ -238,6 +262,8 @@ impl Dataset {
             attached: Vec::new(),
             attached_columns: Vec::new(),
             _staged: parts.staged,
+            views: Vec::new(),
+            plans: parts.plans,
         };
         ds.register_view().await?;
         Ok(ds)
@@ -254,6 +280,7 @@ impl Dataset {
         let opts = EngineOptions {
             memory_limit: 64 << 20,
             target_partitions: 1,
+            plans: PlanCache::default(),
         };
         let ctx = session(&opts)?;
         let batch = text_batch(columns, rows, types)?;
@@ -270,6 +297,7 @@ impl Dataset {
             format,
             kind: view::ViewKind::Rules,
             staged: None,
+            plans: opts.plans.clone(),
         };
         Dataset::assemble(ctx, &schema, catalog, parts).await
     }
@@ -288,6 +316,7 @@ impl Dataset {
         self.register_batch(&source, batch.clone())?;
         let cols = SourceColumn::of(&batch.schema());
         let sql = view::view_sql(&cols, catalog, true, view::ViewKind::Rules, &source);
+        self.views.push(format!("{name}: {sql}"));
         self.attached_columns
             .extend(cols.iter().map(|c| c.name.clone()));
         let df = self.ctx.sql(&sql).await?;
@@ -329,6 +358,7 @@ impl Dataset {
         let schema = input::register(&self.ctx, &source, input, true).await?;
         let columns = SourceColumn::of(&schema);
         let sql = view::view_sql(&columns, catalog, input.format.is_text(), kind, &source);
+        self.views.push(format!("{name}: {sql}"));
         self.attached_columns
             .extend(columns.iter().map(|c| c.name.clone()));
         let df = self
@@ -346,7 +376,7 @@ impl Dataset {
         Ok(())
     }
 
-    async fn register_view(&self) -> DfResult<()> {
+    async fn register_view(&mut self) -> DfResult<()> {
         let sql = view::view_sql(
             &self.columns,
             &self.catalog,
@@ -354,6 +384,7 @@ impl Dataset {
             self.kind,
             SOURCE_TABLE,
         );
+        self.views.push(format!("{}: {sql}", self.catalog.dataset));
         let df = self.ctx.sql(&sql).await?;
         self.ctx.register_table(
             datafusion::common::TableReference::bare(self.catalog.dataset.as_str()),
@@ -404,14 +435,15 @@ impl Dataset {
 
     /// Run a query returning offending rows: count them all, keep the first `keep` as text.
     pub async fn count_and_sample(&self, sql: &str, keep: usize) -> DfResult<(u64, Sample)> {
-        let df = self.plan(sql).await?;
-        let columns: Vec<String> = df
+        let plan = self.physical_plan(sql, self.plan(sql)).await?;
+        let columns: Vec<String> = plan
             .schema()
             .fields()
             .iter()
             .map(|f| f.name().clone())
             .collect();
-        let mut stream = df.execute_stream().await?;
+        let mut stream =
+            datafusion::physical_plan::execute_stream(plan, self.ctx.task_ctx())?;
         let mut count = 0u64;
         let mut rows = Vec::new();
         while let Some(batch) = stream.next().await {
@@ -435,6 +467,89 @@ impl Dataset {
     }
 
     /// Collect a query's batches.
+    /// The key of a cached plan: every table's name and schema, the typed views' SQL, the query.
+    async fn plan_key(&self, query: &str) -> String {
+        let mut key = String::new();
+        if let Some(schema) = self
+            .ctx
+            .catalog("datafusion")
+            .and_then(|c| c.schema("public"))
+        {
+            let mut names = schema.table_names();
+            names.sort();
+            for name in names {
+                if let Ok(Some(t)) = schema.table(&name).await {
+                    key.push_str(&format!("{name}: {:?}\n", t.schema()));
+                }
+            }
+        }
+        for v in &self.views {
+            key.push_str(v);
+            key.push('\n');
+        }
+        key.push_str(query);
+        key
+    }
+
+    /// The physical plan of `frame` (built by the caller for the query `query`), optimized once
+    /// per shape of data: a later dataset with the same tables and views reuses the optimized
+    /// plan, each table scan bound to its own table.
+    pub async fn physical_plan(
+        &self,
+        query: &str,
+        frame: impl std::future::Future<Output = DfResult<DataFrame>>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let key = self.plan_key(query).await;
+        let cached = self.plans.0.lock().ok().and_then(|m| m.get(&key).cloned());
+        let state = self.ctx.state();
+        let plan = match cached {
+            Some(plan) => self.rebind(plan).await?,
+            None => {
+                let (_, plan) = frame.await?.into_parts();
+                let optimized = state.optimize(&plan)?;
+                if let Ok(mut m) = self.plans.0.lock() {
+                    m.insert(key, optimized.clone());
+                }
+                optimized
+            }
+        };
+        state
+            .query_planner()
+            .create_physical_plan(&plan, &state)
+            .await
+    }
+
+    /// Point every table scan of `plan` at this dataset's table of the same name.
+    async fn rebind(&self, plan: LogicalPlan) -> DfResult<LogicalPlan> {
+        use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+        let mut names = Vec::new();
+        plan.apply(|node| {
+            if let LogicalPlan::TableScan(scan) = node {
+                names.push(scan.table_name.clone());
+            }
+            Ok(TreeNodeRecursion::Continue)
+        })?;
+        let mut sources = std::collections::HashMap::new();
+        for name in names {
+            let provider = self.ctx.table_provider(name.clone()).await?;
+            sources.insert(
+                name,
+                datafusion::datasource::provider_as_source(provider),
+            );
+        }
+        Ok(plan
+            .transform_up(|node| match node {
+                LogicalPlan::TableScan(mut scan) => {
+                    if let Some(source) = sources.get(&scan.table_name) {
+                        scan.source = source.clone();
+                    }
+                    Ok(Transformed::yes(LogicalPlan::TableScan(scan)))
+                }
+                other => Ok(Transformed::no(other)),
+            })?
+            .data)
+    }
+
     pub async fn collect(&self, sql: &str) -> DfResult<Vec<RecordBatch>> {
         self.plan(sql).await?.collect().await
     }

@@ -222,6 +222,7 @@ pub async fn run_corpus(
     let engine = EngineOptions {
         memory_limit: (opts.memory_limit / jobs).max(64 << 20),
         target_partitions: opts.threads.unwrap_or((cores / jobs).max(1)),
+        plans: crate::engine::PlanCache::default(),
     };
     let bar = if opts.progress {
         let pb = indicatif::ProgressBar::new(corpus.manifest.datasets.len() as u64);

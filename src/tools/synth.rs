@@ -16,7 +16,7 @@ use crate::engine::{format_rows, Dataset, EngineOptions};
 use crate::rules::catalog::Catalog;
 use crate::rules::FocusType;
 use anyhow::{anyhow, bail, Context, Result};
-use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::array::{ArrayRef, RecordBatch, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -233,7 +233,7 @@ const TAG_VALUES: &[&str] = &[
 /// Column positions the generator varies (None when the template lacks the column).
 #[derive(Default)]
 struct Cols {
-    idx: std::collections::HashMap<&'static str, usize>,
+    idx: datafusion::common::HashMap<&'static str, usize>,
 }
 
 const COST: &[&str] = &[
@@ -254,7 +254,7 @@ const NAMED: &[&str] = &[
 
 impl Cols {
     fn of(columns: &[String]) -> Cols {
-        let mut idx = std::collections::HashMap::new();
+        let mut idx = datafusion::common::HashMap::new();
         for name in COST.iter().chain(UNIT_PRICE).chain(QUANTITY).chain(NAMED) {
             if let Some(i) = columns.iter().position(|c| c == name) {
                 idx.insert(*name, i);
@@ -320,7 +320,6 @@ struct Generator<'a> {
     sku_prices: u64,
     sub_accounts: u64,
     rng: Rng,
-    seed: u64,
 }
 
 impl<'a> Generator<'a> {
@@ -374,7 +373,6 @@ impl<'a> Generator<'a> {
             sku_prices: (rows / 6_000).clamp(1, 100_000),
             sub_accounts: 40,
             rng: Rng(seed),
-            seed,
         }
     }
 
@@ -418,7 +416,7 @@ impl<'a> Generator<'a> {
 
     fn tags(&mut self, r: u64) -> String {
         // A resource's tags are its own: derived from the resource, sized 1 to 12 keys.
-        let mut rr = Rng(mix(r ^ self.seed ^ 0x7a65));
+        let mut rr = Rng(mix(r ^ 0x7a65));
         let keys = self.profile.tag_keys;
         let n = 1 + rr.skewed(keys.len() as u64) as usize;
         let start = rr.below(keys.len() as u64) as usize;
@@ -654,17 +652,19 @@ fn write_parquet(
     while left > 0 {
         let n = left.min(CHUNK as u64) as usize;
         left -= n as u64;
-        let mut cells: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(n); columns.len()];
+        let mut cells: Vec<StringBuilder> = (0..columns.len())
+            .map(|_| StringBuilder::with_capacity(n, n * 16))
+            .collect();
         for _ in 0..n {
-            for (i, v) in rows.next_row().into_iter().enumerate() {
-                cells[i].push(v);
+            for (b, v) in cells.iter_mut().zip(rows.next_row()) {
+                b.append_option(v);
             }
         }
         let arrays: Vec<ArrayRef> = cells
-            .into_iter()
+            .iter_mut()
             .zip(&types)
-            .map(|(values, t)| {
-                let text: ArrayRef = Arc::new(StringArray::from(values));
+            .map(|(b, t)| {
+                let text: ArrayRef = Arc::new(b.finish());
                 datafusion::arrow::compute::cast(&text, t)
             })
             .collect::<std::result::Result<_, _>>()?;
