@@ -61,6 +61,27 @@ fn predicate(array: &ArrayRef, f: fn(&str) -> bool) -> Result<BooleanArray> {
     })
 }
 
+/// The text with the word NULL (any case) made NULL: the values are shared, only the validity
+/// bitmap is new. CSV has no null of its own and exporters write one so.
+fn null_word(array: &ArrayRef) -> Result<ArrayRef> {
+    let word = |s: &str| s.len() == 4 && s.eq_ignore_ascii_case("null");
+    let is_word = predicate(array, word)?;
+    if is_word.true_count() == 0 {
+        return Ok(array.clone());
+    }
+    let keep = !is_word.values();
+    let nulls = match array.nulls() {
+        Some(n) => n.inner() & &keep,
+        None => keep,
+    };
+    let data = array
+        .to_data()
+        .into_builder()
+        .nulls(Some(datafusion::arrow::buffer::NullBuffer::new(nulls)))
+        .build()?;
+    Ok(datafusion::arrow::array::make_array(data))
+}
+
 /// `f` of each value, computed once per distinct value.
 fn per_value<'a>(
     values: impl Iterator<Item = Option<&'a str>>,
@@ -109,6 +130,8 @@ enum Kind {
     JsonKeysAt,
     /// `focus_json_elements(json, path)`
     JsonElements,
+    /// `focus_null_word(text)`: the text, NULL where it is the word NULL (any case).
+    NullWord,
 }
 
 #[derive(Debug)]
@@ -142,6 +165,7 @@ impl ScalarUDFImpl for FocusFn {
             Kind::Pred(_) | Kind::PredPerValue(_) | Kind::ApproxEq | Kind::JsonAll => {
                 DataType::Boolean
             }
+            Kind::NullWord => return Ok(_args.first().cloned().unwrap_or(DataType::Utf8)),
             Kind::JsonKeys | Kind::JsonKeysAt | Kind::JsonElements => {
                 DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
             }
@@ -157,6 +181,7 @@ impl ScalarUDFImpl for FocusFn {
             .map(|a| a.to_array(n))
             .collect::<Result<_>>()?;
         let out: ArrayRef = match &self.kind {
+            Kind::NullWord => null_word(&arrays[0])?,
             Kind::Pred(f) => Arc::new(predicate(&arrays[0], *f)?),
             Kind::PredPerValue(f) => {
                 let array = &arrays[0];
@@ -325,6 +350,11 @@ impl Parsed {
 
 fn udf(name: &'static str, kind: Kind) -> ScalarUDF {
     let signature = match kind {
+        Kind::NullWord => Signature::uniform(
+            1,
+            vec![DataType::Utf8, DataType::Utf8View, DataType::LargeUtf8],
+            Volatility::Immutable,
+        ),
         Kind::Pred(_) | Kind::PredPerValue(_) | Kind::JsonKeys | Kind::JsonDepth => {
             Signature::string(1, Volatility::Immutable)
         }
@@ -385,6 +415,7 @@ pub fn all() -> Vec<ScalarUDF> {
         udf("focus_json_depth", Kind::JsonDepth),
         udf("focus_json_keys_at", Kind::JsonKeysAt),
         udf("focus_json_elements", Kind::JsonElements),
+        udf("focus_null_word", Kind::NullWord),
     ]
 }
 

@@ -99,7 +99,7 @@ pub fn view_sql(
     for c in columns {
         let name = quote_ident(&c.name);
         let q = if csv_null_word && c.is_text() {
-            format!("(CASE WHEN length({name}) = 4 AND lower({name}) = 'null' THEN NULL ELSE {name} END)")
+            format!("focus_null_word({name})")
         } else {
             name.clone()
         };
