@@ -278,6 +278,12 @@ pub fn is_key_value(s: &str) -> bool {
 
 /// TRUE for an empty or blank string, or a placeholder written in place of a null
 /// ("N/A", "NA", "Not Applicable", "NULL", "None", "-"; any case, surrounding blanks ignored).
+/// TRUE when the text is empty or consists solely of spaces (as `trim(text) = ''` in SQL, without
+/// building the trimmed copy).
+pub fn is_spaces(s: &str) -> bool {
+    s.bytes().all(|b| b == b' ')
+}
+
 /// TRUE when the text holds U+FFFD, the replacement character a decoder writes for bytes that
 /// were not valid in the source encoding (the trace of a wrong encoding).
 pub fn has_replacement_char(s: &str) -> bool {
@@ -339,6 +345,16 @@ pub fn approx_eq(a: f64, b: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spaces_are_only_spaces() {
+        for v in ["", " ", "    "] {
+            assert!(is_spaces(v), "{v:?}");
+        }
+        for v in ["\t", " a ", "\u{a0}", "x"] {
+            assert!(!is_spaces(v), "{v:?}");
+        }
+    }
 
     #[test]
     fn null_placeholders() {

@@ -386,6 +386,7 @@ pub fn all() -> Vec<ScalarUDF> {
         ),
         udf("focus_is_currency", Kind::Pred(formats::is_currency)),
         udf("focus_is_unit", Kind::PredPerValue(formats::is_unit)),
+        udf("focus_is_spaces", Kind::Pred(formats::is_spaces)),
         udf(
             "focus_has_replacement_char",
             Kind::Pred(formats::has_replacement_char),
