@@ -162,9 +162,21 @@ static ISO_4217: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::n
         .collect()
 });
 
+/// A three-letter code as one number (the codes sort the same way as their text).
+fn code3(s: &str) -> Option<u32> {
+    match s.as_bytes() {
+        [a, b, c] => Some((*a as u32) << 16 | (*b as u32) << 8 | *c as u32),
+        _ => None,
+    }
+}
+
+/// ISO_4217 as numbers: a lookup compares integers, not strings.
+static ISO_4217_CODES: std::sync::LazyLock<Vec<u32>> =
+    std::sync::LazyLock::new(|| ISO_4217.iter().filter_map(|c| code3(c)).collect());
+
 /// CurrencyFormat for national currencies: an ISO 4217 three-letter code.
 pub fn is_currency(s: &str) -> bool {
-    ISO_4217.binary_search(&s).is_ok()
+    code3(s).is_some_and(|c| ISO_4217_CODES.binary_search(&c).is_ok())
 }
 
 const DATA_SIZE: &[&str] = &[
@@ -287,7 +299,16 @@ pub fn is_spaces(s: &str) -> bool {
 /// TRUE when the text holds U+FFFD, the replacement character a decoder writes for bytes that
 /// were not valid in the source encoding (the trace of a wrong encoding).
 pub fn has_replacement_char(s: &str) -> bool {
-    s.contains('\u{FFFD}')
+    // U+FFFD is EF BF BD in UTF-8; the byte EF is rare, and memchr finds it with SIMD.
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(0xEF, &b[from..]) {
+        if b[from + i..].starts_with(&[0xEF, 0xBF, 0xBD]) {
+            return true;
+        }
+        from += i + 1;
+    }
+    false
 }
 
 pub fn is_null_placeholder(s: &str) -> bool {
@@ -345,6 +366,15 @@ pub fn approx_eq(a: f64, b: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replacement_characters_are_found_anywhere() {
+        assert!(has_replacement_char("\u{FFFD}"));
+        assert!(has_replacement_char("caf\u{FFFD}"));
+        assert!(has_replacement_char("\u{F000}x\u{FFFD}"));
+        assert!(!has_replacement_char("\u{F000}\u{FFFC}\u{FFFE} café 東京"));
+        assert!(!has_replacement_char(""));
+    }
 
     #[test]
     fn spaces_are_only_spaces() {
@@ -470,6 +500,8 @@ mod tests {
             ISO_4217.windows(2).all(|w| w[0] < w[1]),
             "list must stay sorted for binary search"
         );
+        assert_eq!(ISO_4217_CODES.len(), ISO_4217.len(), "every code has three letters");
+        assert!(ISO_4217_CODES.windows(2).all(|w| w[0] < w[1]));
         assert!(is_currency("USD") && is_currency("EUR") && is_currency("JPY"));
         assert!(
             !is_currency("usd")
