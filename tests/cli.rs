@@ -441,22 +441,8 @@ fn parquet_copy_gets_the_same_verdicts_as_the_csv() {
         pq.to_str().unwrap(),
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let csv = json(&run(&[
-        "validate",
-        "--applicability",
-        "all",
-        "--format",
-        "json",
-        &testdata("sample.csv"),
-    ]));
-    let parquet = json(&run(&[
-        "validate",
-        "--applicability",
-        "all",
-        "--format",
-        "json",
-        pq.to_str().unwrap(),
-    ]));
+    let csv = validate_all_json(&testdata("sample.csv"));
+    let parquet = validate_all_json(pq.to_str().unwrap());
     assert_eq!(parquet["dataset"]["format"], "parquet");
     assert_eq!(statuses(&csv), statuses(&parquet));
     // And the broken variant fails the same requirements in both formats.
@@ -470,14 +456,7 @@ fn parquet_copy_gets_the_same_verdicts_as_the_csv() {
         ])),
         0
     );
-    let bad = json(&run(&[
-        "validate",
-        "--applicability",
-        "all",
-        "--format",
-        "json",
-        bad_pq.to_str().unwrap(),
-    ]));
+    let bad = validate_all_json(bad_pq.to_str().unwrap());
     assert_eq!(rule(&bad, "ChargeCategory-C-003-M")["status"], "fail");
     assert_eq!(rule(&bad, "ChargePeriodEnd-C-004-M")["status"], "fail");
 }
@@ -492,14 +471,7 @@ fn a_large_synthetic_csv_is_staged_once_and_still_conforms() {
         fs::metadata(&csv).unwrap().len() > 16 << 20,
         "large enough to be staged"
     );
-    let r = json(&run(&[
-        "validate",
-        "--applicability",
-        "all",
-        "--format",
-        "json",
-        csv.to_str().unwrap(),
-    ]));
+    let r = validate_all_json(csv.to_str().unwrap());
     assert_eq!(r["dataset"]["rows"], 40000);
     assert_eq!(
         r["summary"]["conformant"],
@@ -927,14 +899,7 @@ fn realistic_synthetic_exports_conform_in_every_profile_and_format() {
             f.to_str().unwrap(),
         ]);
         assert_eq!(code(&o), 0, "{}", stderr(&o));
-        let r = json(&run(&[
-            "validate",
-            "--applicability",
-            "all",
-            "--format",
-            "json",
-            f.to_str().unwrap(),
-        ]));
+        let r = validate_all_json(f.to_str().unwrap());
         assert_eq!(r["dataset"]["rows"], 3000, "{profile}");
         let failing: Vec<&serde_json::Value> = r["rules"]
             .as_array()
@@ -996,27 +961,13 @@ fn a_nan_in_a_typed_parquet_cost_still_breaks_numeric_format() {
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     for input in [&parquet, &csv] {
-        let r = json(&run(&[
-            "validate",
-            "--applicability",
-            "all",
-            "--format",
-            "json",
-            input.to_str().unwrap(),
-        ]));
+        let r = validate_all_json(input.to_str().unwrap());
         let a003 = rule(&r, "NumericFormat-A-003-M");
         assert_eq!(a003["status"], "fail", "{}: {a003}", input.display());
         assert_eq!(a003["violations"], 1, "{}: {a003}", input.display());
     }
     // And on the clean typed sample, every NumericFormat and DateTimeFormat part passes.
-    let r = json(&run(&[
-        "validate",
-        "--applicability",
-        "all",
-        "--format",
-        "json",
-        &testdata("corpus/nimbus/sample.parquet"),
-    ]));
+    let r = validate_all_json(&testdata("corpus/nimbus/sample.parquet"));
     for id in ["NumericFormat-A-003-M", "DateTimeFormat-A-001-M", "DateTimeFormat-A-006-M"] {
         assert_eq!(rule(&r, id)["status"], "pass", "{id}");
     }

@@ -84,3 +84,15 @@ pub fn sample_records() -> (Vec<String>, Vec<Vec<String>>) {
     let rows = lines.map(csv_fields).collect();
     (header, rows)
 }
+
+/// `validate --applicability all --format json PATH`, parsed.
+pub fn validate_all_json(path: &str) -> serde_json::Value {
+    json(&run(&[
+        "validate",
+        "--applicability",
+        "all",
+        "--format",
+        "json",
+        path,
+    ]))
+}
