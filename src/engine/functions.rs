@@ -425,6 +425,33 @@ pub fn register(ctx: &SessionContext) {
         ctx.register_udf(f);
     }
     ctx.register_udaf(count_true());
+    ctx.register_udf(and());
+}
+
+/// `focus_and(a, b)`: SQL's three-valued AND, evaluating both sides on every row (DataFusion's
+/// own AND may first copy the rows where `a` holds, to evaluate `b` on them only).
+pub fn and() -> ScalarUDF {
+    datafusion::logical_expr::create_udf(
+        "focus_and",
+        vec![DataType::Boolean, DataType::Boolean],
+        DataType::Boolean,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let n = args
+                .iter()
+                .find_map(|a| match a {
+                    ColumnarValue::Array(a) => Some(a.len()),
+                    ColumnarValue::Scalar(_) => None,
+                })
+                .unwrap_or(1);
+            let (a, b) = (args[0].to_array(n)?, args[1].to_array(n)?);
+            let (Some(a), Some(b)) = (a.as_boolean_opt(), b.as_boolean_opt()) else {
+                return exec_err!("focus_and expects booleans");
+            };
+            let out = datafusion::arrow::compute::kernels::boolean::and_kleene(a, b)?;
+            Ok(ColumnarValue::Array(Arc::new(out)))
+        }),
+    )
 }
 
 /// `focus_count_true(b)`: how many rows `b` is TRUE on (NULL and FALSE do not count). The fused
@@ -486,6 +513,19 @@ mod tests {
         super::register(&ctx);
         let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
         batches.iter().map(|b| b.column(0).clone()).collect()
+    }
+
+    #[tokio::test]
+    async fn focus_and_is_sql_and() {
+        let c = column(
+            "SELECT focus_and(a, b) = (a AND b) OR (focus_and(a, b) IS NULL AND (a AND b) IS NULL) \
+             FROM (VALUES (true, true), (true, false), (true, NULL), (false, NULL), (NULL, NULL), \
+             (NULL, true), (false, false)) AS t(a, b)",
+        )
+        .await;
+        let all: Vec<Option<bool>> = c.iter().flat_map(|a| a.as_boolean().iter().collect::<Vec<_>>()).collect();
+        assert_eq!(all.len(), 7);
+        assert!(all.iter().all(|v| *v == Some(true)), "{all:?}");
     }
 
     #[tokio::test]
