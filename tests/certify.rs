@@ -5,43 +5,9 @@ mod common;
 
 use common::*;
 use std::fs;
-use std::path::{Path, PathBuf};
 
 fn declaration() -> String {
     testdata("corpus/nimbus/declaration.yaml")
-}
-
-fn csv_line(fields: &[String]) -> String {
-    fields
-        .iter()
-        .map(|f| {
-            if f.contains([',', '"', '\n']) {
-                format!("\"{}\"", f.replace('"', "\"\""))
-            } else {
-                f.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// The sample with `edits` applied: (1-based data row, column, new value).
-fn variant(dir: &Path, name: &str, edits: &[(usize, &str, &str)]) -> PathBuf {
-    let (header, mut rows) = sample_records();
-    for (row, col, value) in edits {
-        let c = header
-            .iter()
-            .position(|h| h == col)
-            .unwrap_or_else(|| panic!("no column {col}"));
-        rows[row - 1][c] = value.to_string();
-    }
-    let mut text = csv_line(&header) + "\n";
-    for r in &rows {
-        text += &(csv_line(r) + "\n");
-    }
-    let path = dir.join(name);
-    fs::write(&path, text).unwrap();
-    path
 }
 
 fn certify(path: &str, extra: &[&str]) -> serde_json::Value {

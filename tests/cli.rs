@@ -913,7 +913,14 @@ fn realistic_synthetic_exports_conform_in_every_profile_and_format() {
     let again = dir.join("aws-again.parquet");
     assert_eq!(
         code(&run(&[
-            "synth", "--profile", "aws", "--seed", "3", "--rows", "3000", "-o",
+            "synth",
+            "--profile",
+            "aws",
+            "--seed",
+            "3",
+            "--rows",
+            "3000",
+            "-o",
             again.to_str().unwrap(),
         ])),
         0
@@ -929,29 +936,7 @@ fn a_nan_in_a_typed_parquet_cost_still_breaks_numeric_format() {
     // Native DOUBLE columns skip the text-format patterns (their verdict follows from the type),
     // except what the type leaves open: NaN and infinity are not numbers in NumericFormat.
     let dir = scratch("nan-parquet");
-    let (header, rows) = sample_records();
-    let billed = header.iter().position(|h| h == "BilledCost").unwrap();
-    let mut text = String::new();
-    text.push_str(&header.join(","));
-    text.push('\n');
-    for (i, r) in rows.iter().enumerate() {
-        let cells: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(j, v)| {
-                let v = if i == 0 && j == billed { "NaN".to_string() } else { v.clone() };
-                if v.contains([',', '"']) {
-                    format!("\"{}\"", v.replace('"', "\"\""))
-                } else {
-                    v
-                }
-            })
-            .collect();
-        text.push_str(&cells.join(","));
-        text.push('\n');
-    }
-    let csv = dir.join("nan.csv");
-    fs::write(&csv, text).unwrap();
+    let csv = variant(&dir, "nan.csv", &[(1, "BilledCost", "NaN")]);
     let parquet = dir.join("nan.parquet");
     let o = run(&[
         "convert",
@@ -968,7 +953,11 @@ fn a_nan_in_a_typed_parquet_cost_still_breaks_numeric_format() {
     }
     // And on the clean typed sample, every NumericFormat and DateTimeFormat part passes.
     let r = validate_all_json(&testdata("corpus/nimbus/sample.parquet"));
-    for id in ["NumericFormat-A-003-M", "DateTimeFormat-A-001-M", "DateTimeFormat-A-006-M"] {
+    for id in [
+        "NumericFormat-A-003-M",
+        "DateTimeFormat-A-001-M",
+        "DateTimeFormat-A-006-M",
+    ] {
         assert_eq!(rule(&r, id)["status"], "pass", "{id}");
     }
 }

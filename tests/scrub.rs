@@ -19,14 +19,7 @@ fn scrub(input: &str, out: &Path, key: &Path) -> std::process::Output {
 }
 
 fn statuses(path: &str) -> Vec<(String, String, u64)> {
-    let r = json(&run(&[
-        "validate",
-        "--applicability",
-        "all",
-        "--format",
-        "json",
-        path,
-    ]));
+    let r = validate_all_json(path);
     r["rules"]
         .as_array()
         .unwrap()

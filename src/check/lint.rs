@@ -2,7 +2,7 @@
 //! checks that do not plan against the FOCUS columns (planned exactly as a run plans them).
 //! The command adds the examples' verdicts unless told not to.
 
-use super::{fused_sql, plan_rule, Known, Plan, RunOptions};
+use super::{fused_frame, plan_rule, Known, Plan, RunOptions};
 use crate::check::outcome::Status;
 use crate::engine::Dataset;
 use crate::rules::{Applicability, Check, FocusVersion, RuleSet, Sources};
@@ -135,23 +135,22 @@ pub async fn lint(set: &RuleSet) -> Vec<String> {
                 ));
             }
         }
-        let sql = match plan_rule(r, ds, &opts, &known) {
+        // Row checks are planned the way the fused scan plans them.
+        let planned = match plan_rule(r, ds, &opts, &known) {
             Plan::Done(o) if o.status == Status::Error => {
                 problems.push(format!("{at}: {}", o.reason.unwrap_or_default()));
                 None
             }
-            Plan::Row(check) => Some(fused_sql(ds, &[&check])),
-            Plan::Sql(query) => Some(query),
+            Plan::Row(check) => Some(fused_frame(ds, &[&check]).await.map(|_| ())),
+            Plan::Sql(query) => Some(ds.plan(&query).await.map(|_| ())),
             Plan::Done(_) | Plan::Composite => None,
         };
-        if let Some(sql) = sql {
-            if let Err(e) = ds.plan(&sql).await {
-                let msg = crate::engine::clean_error(&e.to_string());
-                problems.push(format!(
-                    "{at}: SQL does not plan: {}",
-                    crate::engine::error::explain_message(catalog, &msg)
-                ));
-            }
+        if let Some(Err(e)) = planned {
+            let msg = crate::engine::clean_error(&e.to_string());
+            problems.push(format!(
+                "{at}: SQL does not plan: {}",
+                crate::engine::error::explain_message(catalog, &msg)
+            ));
         }
     }
     problems

@@ -152,6 +152,18 @@ fn missing_datasets(ds: &Dataset, sql: &str, datasets: &[String]) -> Vec<String>
 /// Decide how to evaluate one rule (no data is read here). `datasets` names every dataset of
 /// the rule's FOCUS version, so that a query across datasets can say which one it lacks.
 pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Known) -> Plan {
+    match plan_as_written(rule, ds, opts, known) {
+        // Text tests on natively typed columns are decided by the type (`native`).
+        Plan::Row(mut check) => {
+            check.violation = native::simplify(ds, &check.violation);
+            check.fused = native::simplify(ds, &check.fused);
+            Plan::Row(check)
+        }
+        other => other,
+    }
+}
+
+fn plan_as_written(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Known) -> Plan {
     if let Some(why) = &rule.removed {
         return Plan::Done(Outcome::with(Status::Skip, format!("removed: {why}")));
     }
@@ -201,10 +213,8 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Kn
                     }
                     continue;
                 }
-                let e = native::simplify(ds, &expr.replace(COLUMN_PLACEHOLDER, c));
-                let w = when
-                    .as_ref()
-                    .map(|w| native::simplify(ds, &w.replace(COLUMN_PLACEHOLDER, c)));
+                let e = expr.replace(COLUMN_PLACEHOLDER, c);
+                let w = when.as_ref().map(|w| w.replace(COLUMN_PLACEHOLDER, c));
                 for part in std::iter::once(&e).chain(w.iter()) {
                     if let Err(err) = guard::check_expr(part) {
                         return Plan::Done(Outcome::with(Status::Error, err));
@@ -243,14 +253,10 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Kn
             if let Some(reason) = absent_reason(ds, &cols, false) {
                 return Plan::Done(Outcome::with(Status::Skip, reason));
             }
-            let (expr, when) = (
-                native::simplify(ds, expr),
-                when.as_deref().map(|w| native::simplify(ds, w)),
-            );
             Plan::Row(RowCheck {
                 id: rule.id.clone(),
-                violation: violation_expr(&expr, when.as_deref()),
-                fused: unguarded_violation_expr(&expr, when.as_deref()),
+                violation: violation_expr(expr, when.as_deref()),
+                fused: unguarded_violation_expr(expr, when.as_deref()),
                 show: cols.into_iter().collect(),
             })
         }
@@ -309,18 +315,6 @@ pub(crate) fn plan_rule(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Kn
     }
 }
 
-pub(crate) fn fused_sql(ds: &Dataset, checks: &[&RowCheck]) -> String {
-    let mut items = vec!["COUNT(*) AS n".to_string()];
-    for (i, c) in checks.iter().enumerate() {
-        items.push(format!("focus_count_true({}) AS c{i}", c.violation));
-    }
-    format!(
-        "SELECT {} FROM {}",
-        items.join(", "),
-        quote_ident(&ds.catalog.dataset)
-    )
-}
-
 fn sample_sql(ds: &Dataset, check: &RowCheck, limit: usize) -> String {
     let cols: Vec<String> = check
         .show
@@ -361,9 +355,7 @@ pub(crate) async fn fused_frame(
         .await?;
     let schema = df.schema().clone();
     let count = crate::engine::functions::count_true();
-    let mut aggregates = vec![count
-        .call(vec![datafusion::prelude::lit(true)])
-        .alias("n")];
+    let mut aggregates = vec![count.call(vec![datafusion::prelude::lit(true)]).alias("n")];
     for (i, c) in checks.iter().enumerate() {
         let e = ds.ctx.parse_sql_expr(scan_expr(c, checks.len()), &schema)?;
         aggregates.push(count.call(vec![e]).alias(format!("c{i}")));
@@ -416,10 +408,7 @@ async fn counts_watched(
     checks: usize,
     progress: &progress::Progress,
 ) -> datafusion::common::Result<(Vec<u64>, u64)> {
-    let _watch = progress.watch_scan(
-        &format!("row checks ({checks} in one scan)"),
-        plan.clone(),
-    );
+    let _watch = progress.watch_scan(&format!("row checks ({checks} in one scan)"), plan.clone());
     let batches = datafusion::physical_plan::collect(plan, ds.ctx.task_ctx()).await?;
     let batch = batches.first().ok_or_else(|| {
         datafusion::common::DataFusionError::Execution("aggregate returned no row".into())
@@ -497,18 +486,17 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
     // Plan the fused query; on a planning error, find the culprits and leave them out.
     let planning = std::time::Instant::now();
     let mut fused: Vec<&RowCheck> = rows_checks.iter().collect();
-    let fused_plan = fused_plan(ds, &fused).await;
+    let planned = fused_plan(ds, &fused).await.ok();
     if timing {
         eprintln!(
             "timing: planning the fused query: {:.2?}",
             planning.elapsed()
         );
     }
-    let fused_plan = fused_plan.ok();
-    if fused_plan.is_none() {
+    if planned.is_none() {
         let mut ok = Vec::new();
         for c in fused {
-            match fused_frame(ds, &[c]).await {
+            match fused_plan(ds, &[c]).await {
                 Ok(_) => ok.push(c),
                 Err(e) => {
                     base.insert(
@@ -537,7 +525,7 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
         }
     }
     let started = std::time::Instant::now();
-    let fused_result = match fused_plan {
+    let fused_result = match planned {
         Some(plan) => counts_watched(ds, plan, fused.len(), &opts.progress).await,
         None => run_fused(ds, &fused).await,
     };

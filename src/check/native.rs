@@ -13,11 +13,14 @@
 //! - `<C>__raw IS [NOT] NULL` by `<C> IS [NOT] NULL` (the rendering is NULL exactly when the
 //!   value is).
 //!
-//! Text columns (every CSV column, text Parquet columns) are left as they are.
+//! Only where the typed column is the stored value itself: a native number in a Decimal column,
+//! a native UTC timestamp in a Date/Time column. Text columns (every CSV column, text Parquet
+//! columns) and native columns of another FOCUS type (which the typed view shows as NULL) are
+//! left as they are.
 
 use crate::engine::view::{self, NativeKind};
 use crate::engine::{quote_ident, Dataset};
-use crate::rules::{EntityType, Rule, ValueFormat};
+use crate::rules::{EntityType, FocusType, Rule, ValueFormat};
 
 /// The value format a format-attribute rule is about (`NumericFormat-A-006-M` → numeric).
 /// Every row check of these attributes tests how a value is written (the model files some as
@@ -39,14 +42,28 @@ fn finite(column: &str) -> String {
     format!("({c} - {c} = 0)")
 }
 
+/// How `column` is stored when the typed view shows its value as stored: a native number in a
+/// Decimal column, a native UTC timestamp in a Date/Time column; None otherwise.
+fn faithful(ds: &Dataset, column: &str) -> Option<NativeKind> {
+    let kind = view::native_kind(ds.column(column)?)?;
+    match (kind, ds.catalog.column(column)?.ty) {
+        (NativeKind::Number, FocusType::Decimal)
+        | (NativeKind::UtcInstant, FocusType::DateTime) => Some(kind),
+        _ => None,
+    }
+}
+
 /// What a `for_each` part about `format` becomes for `column`, when its native type decides:
 /// `Some(None)` = nothing left to check, `Some(Some(pred))` = check `pred` instead, `None` = the
-/// column is text (check the part as written).
-pub(crate) fn format_part(ds: &Dataset, column: &str, format: ValueFormat) -> Option<Option<String>> {
-    let source = ds.column(column)?;
-    match (view::native_kind(source), format) {
-        (Some(NativeKind::Number), ValueFormat::Numeric) => Some(Some(finite(column))),
-        (Some(NativeKind::UtcInstant), ValueFormat::DateTime) => Some(None),
+/// part is checked as written.
+pub(crate) fn format_part(
+    ds: &Dataset,
+    column: &str,
+    format: ValueFormat,
+) -> Option<Option<String>> {
+    match (faithful(ds, column)?, format) {
+        (NativeKind::Number, ValueFormat::Numeric) => Some(Some(finite(column))),
+        (NativeKind::UtcInstant, ValueFormat::DateTime) => Some(None),
         _ => None,
     }
 }
@@ -86,29 +103,28 @@ pub(crate) fn simplify(ds: &Dataset, sql: &str) -> String {
     }
     let mut out = sql.to_string();
     for source in &ds.columns {
-        let Some(kind) = view::native_kind(source) else {
-            continue;
-        };
         let name = &source.name;
         let raw = view::raw_name(name);
         if !out.contains(&raw) {
             continue;
         }
+        let Some(kind) = faithful(ds, name) else {
+            continue;
+        };
+        let q = quote_ident(name);
+        let (tests, to): (&[&str], String) = match kind {
+            NativeKind::Number => (&["focus_is_numeric", "focus_is_decimal"], finite(name)),
+            _ => (
+                &["focus_is_datetime", "focus_parses_datetime"],
+                format!("({q} IS NOT NULL OR NULL)"),
+            ),
+        };
         for raw_ref in [raw.clone(), quote_ident(&raw)] {
-            let q = quote_ident(name);
-            for (test, word) in [("IS NOT NULL", "IS NOT NULL"), ("IS NULL", "IS NULL")] {
-                out = replace_standalone(&out, &format!("{raw_ref} {test}"), &format!("{q} {word}"));
+            for test in ["IS NOT NULL", "IS NULL"] {
+                out =
+                    replace_standalone(&out, &format!("{raw_ref} {test}"), &format!("{q} {test}"));
             }
-            let tests: &[&str] = match kind {
-                NativeKind::Number => &["focus_is_numeric", "focus_is_decimal"],
-                NativeKind::UtcInstant => &["focus_is_datetime", "focus_parses_datetime"],
-                NativeKind::Instant | NativeKind::Other => &[],
-            };
             for f in tests {
-                let to = match kind {
-                    NativeKind::Number => finite(name),
-                    _ => format!("({q} IS NOT NULL OR NULL)"),
-                };
                 out = replace_standalone(&out, &format!("{f}({raw_ref})"), &to);
             }
         }
@@ -123,9 +139,64 @@ mod tests {
     #[test]
     fn only_standalone_names_are_replaced() {
         assert_eq!(
-            replace_standalone("A__raw IS NULL AND xA__raw IS NULL", "A__raw IS NULL", "\"A\" IS NULL"),
+            replace_standalone(
+                "A__raw IS NULL AND xA__raw IS NULL",
+                "A__raw IS NULL",
+                "\"A\" IS NULL"
+            ),
             "\"A\" IS NULL AND xA__raw IS NULL"
         );
         assert_eq!(replace_standalone("f(A) OR f(A)", "f(A)", "T"), "T OR T");
+    }
+
+    #[tokio::test]
+    async fn only_columns_whose_typed_value_is_the_stored_one_are_rewritten() {
+        use crate::rules::{FocusVersion, PhysicalType, RuleSet};
+        let set = RuleSet::load(&FocusVersion::parse("1.2").unwrap(), None)
+            .unwrap()
+            .set;
+        let columns: Vec<String> = [
+            "BilledCost",
+            "ListCost",
+            "ChargePeriodStart",
+            "BillingAccountId",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+        // BilledCost: a DOUBLE (rewritten); ListCost: a timestamp in a Decimal column (the typed
+        // view shows NULL there, so its text tests stay); BillingAccountId: text.
+        let types = [
+            ("BilledCost".to_string(), PhysicalType::Double),
+            ("ListCost".to_string(), PhysicalType::Timestamp),
+            ("ChargePeriodStart".to_string(), PhysicalType::Timestamp),
+        ]
+        .into_iter()
+        .collect();
+        let ds = Dataset::from_text_rows(&columns, &[], &types, &set.catalog)
+            .await
+            .unwrap();
+        assert_eq!(
+            simplify(
+                &ds,
+                "BilledCost__raw IS NULL OR focus_is_numeric(BilledCost__raw)"
+            ),
+            "\"BilledCost\" IS NULL OR (\"BilledCost\" - \"BilledCost\" = 0)"
+        );
+        assert_eq!(
+            simplify(&ds, "focus_is_datetime(ChargePeriodStart__raw)"),
+            "(\"ChargePeriodStart\" IS NOT NULL OR NULL)"
+        );
+        for unchanged in [
+            "ListCost__raw IS NULL OR focus_is_numeric(ListCost__raw)",
+            "BillingAccountId__raw IS NOT NULL",
+        ] {
+            assert_eq!(simplify(&ds, unchanged), unchanged);
+        }
+        assert_eq!(format_part(&ds, "ListCost", ValueFormat::Numeric), None);
+        assert_eq!(
+            format_part(&ds, "ChargePeriodStart", ValueFormat::DateTime),
+            Some(None)
+        );
     }
 }

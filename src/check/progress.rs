@@ -20,9 +20,7 @@ impl Progress {
     /// Shown on standard error when it is a terminal (indicatif draws nothing otherwise).
     pub fn terminal() -> Progress {
         let bar = indicatif::ProgressBar::new_spinner();
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{spinner} {elapsed:>4} {msg}",
-        ) {
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}") {
             bar.set_style(style);
         }
         bar.enable_steady_tick(Duration::from_millis(200));

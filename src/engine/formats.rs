@@ -388,10 +388,26 @@ mod tests {
 
     #[test]
     fn null_placeholders() {
-        for p in ["", "  ", "N/A", "not applicable", " NULL ", "None", "-", "      Not Applicable\t"] {
+        for p in [
+            "",
+            "  ",
+            "N/A",
+            "not applicable",
+            " NULL ",
+            "None",
+            "-",
+            "      Not Applicable\t",
+        ] {
             assert!(is_null_placeholder(p), "{p:?}");
         }
-        for v in ["Nancy", "-5", "Usage", "NAS", "not applicable!", "arn:aws:ec2:us-east-1:1:i-0"] {
+        for v in [
+            "Nancy",
+            "-5",
+            "Usage",
+            "NAS",
+            "not applicable!",
+            "arn:aws:ec2:us-east-1:1:i-0",
+        ] {
             assert!(!is_null_placeholder(v), "{v:?}");
         }
     }
@@ -500,7 +516,11 @@ mod tests {
             ISO_4217.windows(2).all(|w| w[0] < w[1]),
             "list must stay sorted for binary search"
         );
-        assert_eq!(ISO_4217_CODES.len(), ISO_4217.len(), "every code has three letters");
+        assert_eq!(
+            ISO_4217_CODES.len(),
+            ISO_4217.len(),
+            "every code has three letters"
+        );
         assert!(ISO_4217_CODES.windows(2).all(|w| w[0] < w[1]));
         assert!(is_currency("USD") && is_currency("EUR") && is_currency("JPY"));
         assert!(

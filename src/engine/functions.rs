@@ -4,8 +4,8 @@
 use super::formats;
 use super::json;
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Float64Array, Int64Builder, ListBuilder,
-    StringBuilder,
+    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Float64Array, Int64Builder,
+    ListBuilder, StringBuilder,
 };
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::datatypes::{DataType, Field};
@@ -30,12 +30,12 @@ fn each_str(array: &ArrayRef, mut f: impl FnMut(Option<&str>)) -> Result<()> {
 }
 
 /// `f` of each non-null value (NULL stays NULL), as a bitmap built in one pass.
-fn predicate(array: &ArrayRef, f: fn(&str) -> bool) -> Result<BooleanArray> {
+fn predicate<'a>(array: &'a ArrayRef, mut f: impl FnMut(&'a str) -> bool) -> Result<BooleanArray> {
     fn over<'a>(
         len: usize,
         nulls: Option<&datafusion::arrow::buffer::NullBuffer>,
         value: impl Fn(usize) -> &'a str,
-        f: fn(&str) -> bool,
+        f: &mut impl FnMut(&'a str) -> bool,
     ) -> BooleanArray {
         let values = BooleanBuffer::collect_bool(len, |i| {
             nulls.is_none_or(|n| n.is_valid(i)) && f(value(i))
@@ -46,15 +46,15 @@ fn predicate(array: &ArrayRef, f: fn(&str) -> bool) -> Result<BooleanArray> {
     Ok(match array.data_type() {
         DataType::Utf8 => {
             let a = array.as_string::<i32>();
-            over(n, a.nulls(), |i| a.value(i), f)
+            over(n, a.nulls(), |i| a.value(i), &mut f)
         }
         DataType::LargeUtf8 => {
             let a = array.as_string::<i64>();
-            over(n, a.nulls(), |i| a.value(i), f)
+            over(n, a.nulls(), |i| a.value(i), &mut f)
         }
         DataType::Utf8View => {
             let a = array.as_string_view();
-            over(n, a.nulls(), |i| a.value(i), f)
+            over(n, a.nulls(), |i| a.value(i), &mut f)
         }
         DataType::Null => BooleanArray::new_null(n),
         other => return exec_err!("expected a string argument, got {other}"),
@@ -80,20 +80,6 @@ fn null_word(array: &ArrayRef) -> Result<ArrayRef> {
         .nulls(Some(datafusion::arrow::buffer::NullBuffer::new(nulls)))
         .build()?;
     Ok(datafusion::arrow::array::make_array(data))
-}
-
-/// `f` of each value, computed once per distinct value.
-fn per_value<'a>(
-    values: impl Iterator<Item = Option<&'a str>>,
-    f: fn(&str) -> bool,
-    n: usize,
-) -> datafusion::arrow::array::BooleanArray {
-    let mut b = BooleanBuilder::with_capacity(n);
-    let mut seen: datafusion::common::HashMap<&'a str, bool> = datafusion::common::HashMap::new();
-    for v in values {
-        b.append_option(v.map(|v| *seen.entry(v).or_insert_with(|| f(v))));
-    }
-    b.finish()
 }
 
 fn str_at(array: &ArrayRef, i: usize) -> Option<&str> {
@@ -184,15 +170,11 @@ impl ScalarUDFImpl for FocusFn {
             Kind::NullWord => null_word(&arrays[0])?,
             Kind::Pred(f) => Arc::new(predicate(&arrays[0], *f)?),
             Kind::PredPerValue(f) => {
-                let array = &arrays[0];
-                let out = match array.data_type() {
-                    DataType::Utf8 => per_value(array.as_string::<i32>().iter(), *f, n),
-                    DataType::LargeUtf8 => per_value(array.as_string::<i64>().iter(), *f, n),
-                    DataType::Utf8View => per_value(array.as_string_view().iter(), *f, n),
-                    DataType::Null => per_value((0..n).map(|_| None), *f, n),
-                    other => return exec_err!("expected a string argument, got {other}"),
-                };
-                Arc::new(out)
+                let mut seen: datafusion::common::HashMap<&str, bool> =
+                    datafusion::common::HashMap::new();
+                Arc::new(predicate(&arrays[0], |v| {
+                    *seen.entry(v).or_insert_with(|| f(v))
+                })?)
             }
             Kind::JsonKeys => {
                 let mut b = ListBuilder::new(StringBuilder::new());
@@ -379,7 +361,10 @@ pub fn all() -> Vec<ScalarUDF> {
     vec![
         udf("focus_is_numeric", Kind::Pred(formats::is_numeric)),
         udf("focus_is_decimal", Kind::Pred(formats::is_decimal)),
-        udf("focus_is_datetime", Kind::PredPerValue(formats::is_datetime)),
+        udf(
+            "focus_is_datetime",
+            Kind::PredPerValue(formats::is_datetime),
+        ),
         udf(
             "focus_parses_datetime",
             Kind::PredPerValue(formats::parses_datetime),
@@ -392,8 +377,14 @@ pub fn all() -> Vec<ScalarUDF> {
             Kind::Pred(formats::has_replacement_char),
         ),
         udf("focus_is_json", Kind::PredPerValue(formats::is_json)),
-        udf("focus_is_json_object", Kind::PredPerValue(formats::is_json_object)),
-        udf("focus_is_key_value", Kind::PredPerValue(formats::is_key_value)),
+        udf(
+            "focus_is_json_object",
+            Kind::PredPerValue(formats::is_json_object),
+        ),
+        udf(
+            "focus_is_key_value",
+            Kind::PredPerValue(formats::is_key_value),
+        ),
         udf(
             "focus_is_null_placeholder",
             Kind::Pred(formats::is_null_placeholder),
@@ -523,7 +514,10 @@ mod tests {
              (NULL, true), (false, false)) AS t(a, b)",
         )
         .await;
-        let all: Vec<Option<bool>> = c.iter().flat_map(|a| a.as_boolean().iter().collect::<Vec<_>>()).collect();
+        let all: Vec<Option<bool>> = c
+            .iter()
+            .flat_map(|a| a.as_boolean().iter().collect::<Vec<_>>())
+            .collect();
         assert_eq!(all.len(), 7);
         assert!(all.iter().all(|v| *v == Some(true)), "{all:?}");
     }
@@ -547,13 +541,19 @@ mod tests {
             r#"SELECT focus_is_key_value(x) FROM (VALUES ('{"a":1}'), ('{"a":[1]}'), ('{"a":1}'), (NULL)) AS t(x)"#,
         )
         .await;
-        let got: Vec<Option<bool>> = c.iter().flat_map(|a| a.as_boolean().iter().collect::<Vec<_>>()).collect();
+        let got: Vec<Option<bool>> = c
+            .iter()
+            .flat_map(|a| a.as_boolean().iter().collect::<Vec<_>>())
+            .collect();
         assert_eq!(got, vec![Some(true), Some(false), Some(true), None]);
         let c = column(
             "SELECT focus_has_replacement_char(x) FROM (VALUES ('caf\u{FFFD}'), ('café'), (NULL)) AS t(x)",
         )
         .await;
-        let got: Vec<Option<bool>> = c.iter().flat_map(|a| a.as_boolean().iter().collect::<Vec<_>>()).collect();
+        let got: Vec<Option<bool>> = c
+            .iter()
+            .flat_map(|a| a.as_boolean().iter().collect::<Vec<_>>())
+            .collect();
         assert_eq!(got, vec![Some(true), Some(false), None]);
     }
 }

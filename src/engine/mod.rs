@@ -75,7 +75,10 @@ impl std::fmt::Debug for PlanCache {
 
 /// A fresh session: bounded memory with spilling, FOCUS identifiers as written, focus functions.
 pub fn session(opts: &EngineOptions) -> DfResult<SessionContext> {
-    let batch = std::env::var("FOCUS_SQL_BATCH").ok().and_then(|v| v.parse().ok()).unwrap_or(8192);
+    let batch = std::env::var("FOCUS_SQL_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8192);
     let config = SessionConfig::new()
         .with_batch_size(batch)
         .with_target_partitions(opts.target_partitions.max(1))
@@ -454,8 +457,7 @@ impl Dataset {
             .iter()
             .map(|f| f.name().clone())
             .collect();
-        let mut stream =
-            datafusion::physical_plan::execute_stream(plan, self.ctx.task_ctx())?;
+        let mut stream = datafusion::physical_plan::execute_stream(plan, self.ctx.task_ctx())?;
         let mut count = 0u64;
         let mut rows = Vec::new();
         while let Some(batch) = stream.next().await {
@@ -544,10 +546,7 @@ impl Dataset {
         let mut sources = std::collections::HashMap::new();
         for name in names {
             let provider = self.ctx.table_provider(name.clone()).await?;
-            sources.insert(
-                name,
-                datafusion::datasource::provider_as_source(provider),
-            );
+            sources.insert(name, datafusion::datasource::provider_as_source(provider));
         }
         Ok(plan
             .transform_up(|node| match node {

@@ -119,7 +119,9 @@ impl Rng {
     /// Skewed towards small values (a few resources carry most rows, as in real bills).
     fn skewed(&mut self, n: u64) -> u64 {
         let u = self.unit();
-        ((n as f64).powf(u * u) as u64).saturating_sub(1).min(n.saturating_sub(1))
+        ((n as f64).powf(u * u) as u64)
+            .saturating_sub(1)
+            .min(n.saturating_sub(1))
     }
 }
 
@@ -180,9 +182,18 @@ const AWS: ProfileData = ProfileData {
     commitment: 80,
     other: 20,
     tag_keys: &[
-        "user:Name", "user:env", "user:team", "user:app", "user:owner", "aws:createdBy",
-        "user:cost-center", "aws:cloudformation:stack-name", "user:project", "user:version",
-        "user:tier", "user:backup",
+        "user:Name",
+        "user:env",
+        "user:team",
+        "user:app",
+        "user:owner",
+        "aws:createdBy",
+        "user:cost-center",
+        "aws:cloudformation:stack-name",
+        "user:project",
+        "user:version",
+        "user:tier",
+        "user:backup",
     ],
 };
 
@@ -200,8 +211,18 @@ const AZURE: ProfileData = ProfileData {
     commitment: 130,
     other: 20,
     tag_keys: &[
-        "Environment", "Owner", "CostCenter", "Application", "Department", "ms-resource-usage",
-        "hidden-link", "Project", "Criticality", "DataClassification", "BusinessUnit", "Version",
+        "Environment",
+        "Owner",
+        "CostCenter",
+        "Application",
+        "Department",
+        "ms-resource-usage",
+        "hidden-link",
+        "Project",
+        "Criticality",
+        "DataClassification",
+        "BusinessUnit",
+        "Version",
     ],
 };
 
@@ -219,15 +240,39 @@ const GCP: ProfileData = ProfileData {
     commitment: 40,
     other: 30,
     tag_keys: &[
-        "env", "team", "app", "goog-gke-node", "goog-k8s-cluster-name", "owner", "component",
-        "cost-center", "k8s-namespace", "service", "release", "tier",
+        "env",
+        "team",
+        "app",
+        "goog-gke-node",
+        "goog-k8s-cluster-name",
+        "owner",
+        "component",
+        "cost-center",
+        "k8s-namespace",
+        "service",
+        "release",
+        "tier",
     ],
 };
 
 /// Values of a tag key: a few for most keys, many for owners and names.
 const TAG_VALUES: &[&str] = &[
-    "prod", "staging", "dev", "test", "web", "data", "platform", "ml", "payments", "search",
-    "checkout", "analytics", "blue", "green", "critical", "low",
+    "prod",
+    "staging",
+    "dev",
+    "test",
+    "web",
+    "data",
+    "platform",
+    "ml",
+    "payments",
+    "search",
+    "checkout",
+    "analytics",
+    "blue",
+    "green",
+    "critical",
+    "low",
 ];
 
 /// Column positions the generator varies (None when the template lacks the column).
@@ -237,19 +282,48 @@ struct Cols {
 }
 
 const COST: &[&str] = &[
-    "BilledCost", "ContractedCost", "EffectiveCost", "ListCost", "PricingCurrencyEffectiveCost",
+    "BilledCost",
+    "ContractedCost",
+    "EffectiveCost",
+    "ListCost",
+    "PricingCurrencyEffectiveCost",
 ];
 const UNIT_PRICE: &[&str] = &[
-    "ContractedUnitPrice", "ListUnitPrice", "PricingCurrencyContractedUnitPrice",
+    "ContractedUnitPrice",
+    "ListUnitPrice",
+    "PricingCurrencyContractedUnitPrice",
     "PricingCurrencyListUnitPrice",
 ];
-const QUANTITY: &[&str] = &["ConsumedQuantity", "PricingQuantity", "CommitmentDiscountQuantity"];
+const QUANTITY: &[&str] = &[
+    "ConsumedQuantity",
+    "PricingQuantity",
+    "CommitmentDiscountQuantity",
+];
 const NAMED: &[&str] = &[
-    "ProviderName", "PublisherName", "InvoiceIssuerName", "RegionId", "RegionName",
-    "AvailabilityZone", "ResourceId", "ResourceName", "SkuId", "SkuPriceId", "SkuMeter",
-    "SubAccountId", "SubAccountName", "Tags", "x_CostCenter", "ChargePeriodStart",
-    "ChargePeriodEnd", "BillingPeriodStart", "BillingPeriodEnd", "ChargeDescription", "CommitmentDiscountId",
-    "CommitmentDiscountName", "ChargeCategory", "CommitmentDiscountStatus",
+    "ProviderName",
+    "PublisherName",
+    "InvoiceIssuerName",
+    "RegionId",
+    "RegionName",
+    "AvailabilityZone",
+    "ResourceId",
+    "ResourceName",
+    "SkuId",
+    "SkuPriceId",
+    "SkuMeter",
+    "SubAccountId",
+    "SubAccountName",
+    "Tags",
+    "x_CostCenter",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "ChargeDescription",
+    "CommitmentDiscountId",
+    "CommitmentDiscountName",
+    "ChargeCategory",
+    "CommitmentDiscountStatus",
 ];
 
 impl Cols {
@@ -336,30 +410,26 @@ impl<'a> Generator<'a> {
             Profile::Gcp => &GCP,
             _ => &AWS,
         };
-        let cell = |r: &Vec<Option<String>>, c: &str| {
-            cols.get(c).and_then(|i| r[i].clone()).unwrap_or_default()
+        // Each template row is plain usage (0), a commitment row (1) or another charge (2);
+        // a class's weight is shared by its rows.
+        let class = |r: &Vec<Option<String>>| {
+            let cell = |c: &str| cols.get(c).and_then(|i| r[i].as_deref()).unwrap_or("");
+            match (cell("ChargeCategory"), cell("CommitmentDiscountStatus")) {
+                (_, status) if !status.is_empty() => 1,
+                ("Usage", _) => 0,
+                _ => 2,
+            }
         };
+        let mut members = [0u64; 3];
+        for r in template {
+            members[class(r)] += 1;
+        }
+        let share = [profile.usage, profile.commitment, profile.other];
         let mut weights = Vec::new();
         let mut total = 0;
-        let (usage, commitment): (Vec<_>, Vec<_>) = template
-            .iter()
-            .partition(|r| cell(r, "ChargeCategory") == "Usage" && cell(r, "CommitmentDiscountStatus").is_empty());
-        let n_usage = usage.len().max(1) as u64;
-        let n_commit = commitment
-            .iter()
-            .filter(|r| !cell(r, "CommitmentDiscountStatus").is_empty())
-            .count()
-            .max(1) as u64;
-        let n_other = (template.len() as u64).saturating_sub(n_usage + n_commit).max(1);
         for r in template {
-            let w = if cell(r, "ChargeCategory") == "Usage" && cell(r, "CommitmentDiscountStatus").is_empty() {
-                profile.usage * 1000 / n_usage
-            } else if !cell(r, "CommitmentDiscountStatus").is_empty() {
-                profile.commitment * 1000 / n_commit
-            } else {
-                profile.other * 1000 / n_other
-            };
-            total += w.max(1);
+            let k = class(r);
+            total += (share[k] * 1000 / members[k]).max(1);
             weights.push(total);
         }
         Generator {
@@ -466,7 +536,12 @@ impl<'a> Generator<'a> {
         }
         if get(&row, "AvailabilityZone", &cols).is_some() {
             let zone = ["a", "b", "c"][(mix(r ^ 0x20e) % 3) as usize];
-            set(&mut row, "AvailabilityZone", Some(format!("{region_id}-{zone}")), &cols);
+            set(
+                &mut row,
+                "AvailabilityZone",
+                Some(format!("{region_id}-{zone}")),
+                &cols,
+            );
         }
         let a = mix(r ^ 0xacc) % self.sub_accounts;
         let account_base = get(&row, "SubAccountId", &cols);
@@ -474,10 +549,20 @@ impl<'a> Generator<'a> {
         if let Some(acc) = &account {
             set(&mut row, "SubAccountId", Some(acc.clone()), &cols);
             if let Some(name) = get(&row, "SubAccountName", &cols) {
-                set(&mut row, "SubAccountName", Some(format!("{name} {a:02}")), &cols);
+                set(
+                    &mut row,
+                    "SubAccountName",
+                    Some(format!("{name} {a:02}")),
+                    &cols,
+                );
             }
             if get(&row, "x_CostCenter", &cols).is_some() {
-                set(&mut row, "x_CostCenter", Some(format!("CC-{}", 100 + a)), &cols);
+                set(
+                    &mut row,
+                    "x_CostCenter",
+                    Some(format!("CC-{}", 100 + a)),
+                    &cols,
+                );
             }
         }
         // Commitment discounts: a handful per template row. A row whose resource is the
@@ -485,20 +570,32 @@ impl<'a> Generator<'a> {
         if let Some(id) = get(&row, "CommitmentDiscountId", &cols) {
             let k = self.rng.below(20);
             let new_id = format!("{id}-{k:02}");
-            let resource = cols.get("ResourceId").and_then(|i| self.template[t][i].as_deref());
+            let resource = cols
+                .get("ResourceId")
+                .and_then(|i| self.template[t][i].as_deref());
             if resource == Some(id.as_str()) {
                 set(&mut row, "ResourceId", Some(new_id.clone()), &cols);
             }
             set(&mut row, "CommitmentDiscountId", Some(new_id), &cols);
             if let Some(name) = get(&row, "CommitmentDiscountName", &cols) {
-                set(&mut row, "CommitmentDiscountName", Some(format!("{name} {k:02}")), &cols);
+                set(
+                    &mut row,
+                    "CommitmentDiscountName",
+                    Some(format!("{name} {k:02}")),
+                    &cols,
+                );
             }
         }
         let is_commitment = get(&row, "ResourceId", &cols).is_some()
             && get(&row, "ResourceId", &cols) == get(&row, "CommitmentDiscountId", &cols);
         if let Some(kind) = get(&row, "ResourceId", &cols).filter(|_| !is_commitment) {
             let kind = kind.split('-').next().unwrap_or("res").to_string();
-            let id = self.resource_id(&kind, r, region_id, account.as_deref().unwrap_or("000000000000"));
+            let id = self.resource_id(
+                &kind,
+                r,
+                region_id,
+                account.as_deref().unwrap_or("000000000000"),
+            );
             set(&mut row, "ResourceId", Some(id), &cols);
             if let Some(name) = get(&row, "ResourceName", &cols) {
                 set(&mut row, "ResourceName", Some(format!("{name}-{r}")), &cols);
@@ -514,7 +611,12 @@ impl<'a> Generator<'a> {
             let s = self.rng.below(self.sku_prices);
             if s > 0 {
                 price_factor = 0.25 + (hash(&price_id, s) % 10_000) as f64 / 2_500.0;
-                set(&mut row, "SkuPriceId", Some(format!("{price_id}-{s}")), &cols);
+                set(
+                    &mut row,
+                    "SkuPriceId",
+                    Some(format!("{price_id}-{s}")),
+                    &cols,
+                );
                 if let Some(sku) = get(&row, "SkuId", &cols) {
                     set(&mut row, "SkuId", Some(format!("{sku}-{s}")), &cols);
                 }
@@ -523,7 +625,7 @@ impl<'a> Generator<'a> {
                 }
             }
         }
-        let qty_factor = (0.01f64).powf(self.rng.unit() - 0.5) ; // 0.1 .. 10, log-uniform
+        let qty_factor = (0.01f64).powf(self.rng.unit() - 0.5); // 0.1 .. 10, log-uniform
         let scale = |row: &mut Vec<Option<String>>, names: &[&str], f: f64| {
             for c in names {
                 if let Some(i) = cols.get(c) {
@@ -538,17 +640,35 @@ impl<'a> Generator<'a> {
         scale(&mut row, COST, price_factor * qty_factor);
         // Charge period: moved within the billing period, its length kept.
         if let (Some(bs), Some(be), Some(cs), Some(ce)) = (
-            get(&row, "BillingPeriodStart", &cols).as_deref().and_then(epoch),
-            get(&row, "BillingPeriodEnd", &cols).as_deref().and_then(epoch),
-            get(&row, "ChargePeriodStart", &cols).as_deref().and_then(epoch),
-            get(&row, "ChargePeriodEnd", &cols).as_deref().and_then(epoch),
+            get(&row, "BillingPeriodStart", &cols)
+                .as_deref()
+                .and_then(epoch),
+            get(&row, "BillingPeriodEnd", &cols)
+                .as_deref()
+                .and_then(epoch),
+            get(&row, "ChargePeriodStart", &cols)
+                .as_deref()
+                .and_then(epoch),
+            get(&row, "ChargePeriodEnd", &cols)
+                .as_deref()
+                .and_then(epoch),
         ) {
             let len = ce - cs;
             let room = (be - bs - len) / 3600;
             if len > 0 && room > 0 && cs >= bs && ce <= be {
                 let start = bs + self.rng.below(room as u64 + 1) as i64 * 3600;
-                set(&mut row, "ChargePeriodStart", Some(format_epoch(start)), &cols);
-                set(&mut row, "ChargePeriodEnd", Some(format_epoch(start + len)), &cols);
+                set(
+                    &mut row,
+                    "ChargePeriodStart",
+                    Some(format_epoch(start)),
+                    &cols,
+                );
+                set(
+                    &mut row,
+                    "ChargePeriodEnd",
+                    Some(format_epoch(start + len)),
+                    &cols,
+                );
             }
         }
         self.cols = cols;
@@ -632,7 +752,9 @@ fn write_parquet(
         .iter()
         .map(|c| match catalog.column(c).map(|d| d.ty) {
             Some(FocusType::Decimal) => DataType::Float64,
-            Some(FocusType::DateTime) => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            Some(FocusType::DateTime) => {
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+            }
             _ => DataType::Utf8,
         })
         .collect();
@@ -696,7 +818,9 @@ pub async fn synth(opts: &SynthOptions, catalog: &Catalog) -> Result<()> {
                 .collect(),
             n: 0,
         },
-        p => Rows::Varied(Box::new(Generator::new(&columns, &template, p, opts.rows, opts.seed))),
+        p => Rows::Varied(Box::new(Generator::new(
+            &columns, &template, p, opts.rows, opts.seed,
+        ))),
     };
     let dir = opts
         .output
@@ -738,7 +862,11 @@ mod tests {
 
     #[test]
     fn dates_round_trip_through_epoch_seconds() {
-        for s in ["2026-05-01T00:00:00Z", "2024-02-29T23:59:59Z", "1999-12-31T12:30:00Z"] {
+        for s in [
+            "2026-05-01T00:00:00Z",
+            "2024-02-29T23:59:59Z",
+            "1999-12-31T12:30:00Z",
+        ] {
             assert_eq!(format_epoch(epoch(s).unwrap()), s);
         }
         assert_eq!(epoch("1970-01-02T00:00:00Z"), Some(86_400));
@@ -754,10 +882,16 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_rows_and_another_seed_others() {
-        let columns: Vec<String> = ["ResourceId", "SkuPriceId", "ListUnitPrice", "PricingQuantity", "ListCost"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let columns: Vec<String> = [
+            "ResourceId",
+            "SkuPriceId",
+            "ListUnitPrice",
+            "PricingQuantity",
+            "ListCost",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let template = vec![vec![
             Some("vm-web-01".to_string()),
             Some("PRICE-1".to_string()),
@@ -774,7 +908,10 @@ mod tests {
         // Costs follow from unit price and quantity on every varied row.
         for row in take(7) {
             let f = |i: usize| row[i].as_deref().unwrap().parse::<f64>().unwrap();
-            assert!(crate::engine::formats::approx_eq(f(2) * f(3), f(4)), "{row:?}");
+            assert!(
+                crate::engine::formats::approx_eq(f(2) * f(3), f(4)),
+                "{row:?}"
+            );
         }
         let distinct: std::collections::BTreeSet<_> =
             take(7).into_iter().map(|r| r[0].clone()).collect();

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub fn bin() -> Command {
@@ -95,4 +95,38 @@ pub fn validate_all_json(path: &str) -> serde_json::Value {
         "json",
         path,
     ]))
+}
+
+/// One CSV record, quoted where needed (RFC 4180).
+pub fn csv_line(fields: &[String]) -> String {
+    fields
+        .iter()
+        .map(|f| {
+            if f.contains([',', '"', '\n']) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                f.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The sample with `edits` applied: (1-based data row, column, new value).
+pub fn variant(dir: &Path, name: &str, edits: &[(usize, &str, &str)]) -> PathBuf {
+    let (header, mut rows) = sample_records();
+    for (row, col, value) in edits {
+        let c = header
+            .iter()
+            .position(|h| h == col)
+            .unwrap_or_else(|| panic!("no column {col}"));
+        rows[row - 1][c] = value.to_string();
+    }
+    let mut text = csv_line(&header) + "\n";
+    for r in &rows {
+        text += &(csv_line(r) + "\n");
+    }
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path
 }
