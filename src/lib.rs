@@ -22,4 +22,5 @@ pub mod query;
 pub mod regress;
 pub mod report;
 pub mod rules;
+pub mod store;
 pub mod tools;

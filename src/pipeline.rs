@@ -159,7 +159,9 @@ impl<'a> Request<'a> {
             Some(d) => d.applicability(&self.applicability),
             None => self.applicability.clone(),
         };
-        let input = input::resolve(&self.paths).map_err(|e| anyhow!("{e}"))?;
+        let input = input::resolve(&self.paths)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
         if let Some(out) = &self.output {
             output::check_not_input(out, &input.files)?;
         }
@@ -239,7 +241,7 @@ impl Prepared<'_> {
             })?;
             // An unreadable second dataset is reported; the first is still validated (the
             // requirements that read both then say which dataset they lack).
-            let attached = match input::resolve(&paths) {
+            let attached = match input::resolve(&paths).await {
                 Ok(other) => dataset
                     .attach_as(&name, &other, catalog, crate::engine::view::ViewKind::Rules)
                     .await

@@ -261,7 +261,8 @@ fn parse_size(s: &str) -> Result<usize, String> {
 
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
-    /// Export files (CSV, CSV.gz, Parquet, NDJSON), directories or globs forming one dataset
+    /// Export files (CSV, CSV.gz, Parquet, NDJSON), directories or globs forming one dataset;
+    /// or s3://, gs://, az://, abfss:// or https:// locations (objects, prefixes, globs)
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
     #[command(flatten)]
@@ -298,6 +299,10 @@ pub struct ValidateArgs {
     /// validated with its own requirements and read by those that span both (repeatable)
     #[arg(long = "dataset", value_name = "NAME=PATH", value_parser = parse_pair)]
     pub datasets: Vec<(String, String)>,
+    /// Of a provider's delivery (AWS Data Exports, Azure cost export, OCI reports), validate
+    /// only this billing period; without it each period is validated as a dataset of its own
+    #[arg(long, value_name = "YYYY-MM")]
+    pub billing_period: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -345,9 +350,13 @@ pub enum RulesCommand {
 
 #[derive(Args, Debug)]
 pub struct QueryArgs {
-    /// Export files, directories or globs (registered as CostAndUsage)
+    /// Export files, directories, globs or object-store locations (registered as CostAndUsage)
     #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
+    /// Of a provider's delivery (AWS Data Exports, Azure cost export, OCI reports), read only
+    /// this billing period (default: every period, each as delivered)
+    #[arg(long, value_name = "YYYY-MM")]
+    pub billing_period: Option<String>,
     /// SQL to run
     #[arg(short = 'c', long = "command", value_name = "SQL")]
     pub command: Option<String>,

@@ -69,7 +69,9 @@ async fn load_rules_for(source: &RuleSource, paths: &[String]) -> Result<(RuleSe
     let version = match &source.focus_version {
         Some(v) => v.clone(),
         None => {
-            let input = crate::engine::input::resolve(paths).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let input = crate::engine::input::resolve(paths)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             let columns = crate::engine::input::column_names(&input)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -100,35 +102,109 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
 }
 
 async fn validate(a: ValidateArgs) -> Result<Code> {
-    let (mut set, rule_errors) = load_rules_for(&a.source, &a.paths).await?;
+    let parts = crate::store::by_period(&a.paths, a.billing_period.as_deref())
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    if let [part] = &parts[..] {
+        let (v, rule_errors) = validate_one(&a, part.paths.clone()).await?;
+        let color = use_color(a.color, a.output.is_some());
+        output::write_output(a.output.as_deref(), |w| v.render(a.format, w, color))?;
+        return Ok(finish_validation(&[(v, rule_errors)]));
+    }
+    if a.format == crate::report::ReportFormat::Junit {
+        bail!(
+            "{} holds {} billing periods: --format junit reports one (add --billing-period)",
+            a.paths[0],
+            parts.len()
+        );
+    }
+    // Each billing period of a delivery is a dataset of its own.
+    let mut runs = Vec::new();
+    for part in &parts {
+        runs.push(validate_one(&a, part.paths.clone()).await?);
+    }
+    let color = use_color(a.color, a.output.is_some());
+    output::write_output(a.output.as_deref(), |w| {
+        if a.format == crate::report::ReportFormat::Json {
+            let mut items = Vec::new();
+            for (part, (v, _)) in parts.iter().zip(&runs) {
+                let mut buf = Vec::new();
+                v.render(a.format, &mut buf, false)?;
+                let report: serde_json::Value = serde_json::from_slice(&buf)?;
+                let (period, provider) = part.period.clone().expect("a layout's part");
+                items.push(serde_json::json!({
+                    "billing_period": period,
+                    "provider": provider.to_string(),
+                    "validation": report,
+                }));
+            }
+            serde_json::to_writer_pretty(
+                &mut *w,
+                &serde_json::json!({ "billing_periods": items }),
+            )?;
+            return writeln!(w);
+        }
+        for (i, (part, (v, _))) in parts.iter().zip(&runs).enumerate() {
+            let (period, provider) = part.period.clone().expect("a layout's part");
+            if i > 0 {
+                writeln!(w)?;
+            }
+            writeln!(
+                w,
+                "== Billing period {period} ({provider}, {} file(s))",
+                part.paths.len()
+            )?;
+            v.render(a.format, w, color)?;
+        }
+        Ok(())
+    })?;
+    Ok(finish_validation(&runs))
+}
+
+/// Validate one dataset as `a` asks.
+async fn validate_one(
+    a: &ValidateArgs,
+    paths: Vec<String>,
+) -> Result<(crate::pipeline::Validation, usize)> {
+    let (mut set, rule_errors) = load_rules_for(&a.source, &paths).await?;
     set.retain_prefixes(&a.only);
-    let mut request = Request::new(&set, a.paths, a.engine.options());
-    request.applicability = a.applicability;
-    request.declaration = a.declaration;
-    request.invoices = a.invoices;
+    let mut request = Request::new(&set, paths, a.engine.options());
+    request.applicability = a.applicability.clone();
+    request.declaration = a.declaration.clone();
+    request.invoices = a.invoices.clone();
     request.sample_rows = a.sample_rows;
     request.rules_dir = a.source.rules.clone();
     request.output = a.output.clone();
-    request.with = a.datasets;
+    request.with = a.datasets.clone();
     request.progress = std::io::stderr().is_terminal();
     let v = request.run().await?;
-    let color = use_color(a.color, a.output.is_some());
-    output::write_output(a.output.as_deref(), |w| v.render(a.format, w, color))?;
-    if rule_errors > 0 {
-        eprintln!("focus-sql: {rule_errors} rule file(s) could not be loaded (see above)");
+    Ok((v, rule_errors))
+}
+
+/// Report what kept the verdicts incomplete and pick the exit code: a failed MUST is a finding
+/// (1); otherwise a verdict with unloadable rules or datasets is incomplete (2).
+fn finish_validation(runs: &[(crate::pipeline::Validation, usize)]) -> Code {
+    let mut code = 0;
+    for (v, rule_errors) in runs {
+        if *rule_errors > 0 {
+            eprintln!("focus-sql: {rule_errors} rule file(s) could not be loaded (see above)");
+        }
+        for p in &v.problems {
+            eprintln!("focus-sql: error: {p}");
+        }
+        let this = if !v.conformant() {
+            1
+        } else if *rule_errors > 0 || !v.problems.is_empty() {
+            2
+        } else {
+            0
+        };
+        code = match (code, this) {
+            (1, _) | (_, 1) => 1,
+            (a, b) => a.max(b),
+        };
     }
-    for p in &v.problems {
-        eprintln!("focus-sql: error: {p}");
-    }
-    // A failed MUST is a finding (1); otherwise a verdict with unloadable rules or datasets is
-    // incomplete (2).
-    Ok(if !v.conformant() {
-        1
-    } else if rule_errors > 0 || !v.problems.is_empty() {
-        2
-    } else {
-        0
-    })
+    code
 }
 
 /// `report`: validate the sample with the declaration, profile its columns, write the draft.
@@ -303,9 +379,20 @@ async fn query(a: QueryArgs) -> Result<Code> {
     if a.format == QueryFormat::Parquet && a.output.is_none() {
         bail!("--format parquet writes a file: give --output FILE.parquet");
     }
-    let (set, _) = load_rules_for(&a.source, &a.paths).await?;
+    let paths = match &a.billing_period {
+        Some(p) => {
+            let parts = crate::store::by_period(&a.paths, Some(p))
+                .await
+                .map_err(|e| anyhow::anyhow!(e))?;
+            parts.into_iter().flat_map(|p| p.paths).collect()
+        }
+        None => a.paths.clone(),
+    };
+    let (set, _) = load_rules_for(&a.source, &paths).await?;
     // A FOCUS 1.3 Contract Commitment file is the table ContractCommitment, typed as such.
-    let input = crate::engine::input::resolve(&a.paths).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let input = crate::engine::input::resolve(&paths)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let columns = crate::engine::input::column_names(&input)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

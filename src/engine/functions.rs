@@ -118,6 +118,9 @@ enum Kind {
     JsonElements,
     /// `focus_null_word(text)`: the text, NULL where it is the word NULL (any case).
     NullWord,
+    /// `focus_to_json(value)`: a nested value (a Parquet MAP or struct) as JSON text, so that
+    /// key-value and JSON checks read it as they read JSON written as text.
+    ToJson,
 }
 
 #[derive(Debug)]
@@ -156,7 +159,7 @@ impl ScalarUDFImpl for FocusFn {
                 DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
             }
             Kind::JsonCount | Kind::JsonDepth => DataType::Int64,
-            Kind::JsonGet | Kind::JsonGetStr | Kind::JsonType => DataType::Utf8,
+            Kind::JsonGet | Kind::JsonGetStr | Kind::JsonType | Kind::ToJson => DataType::Utf8,
         })
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -168,6 +171,7 @@ impl ScalarUDFImpl for FocusFn {
             .collect::<Result<_>>()?;
         let out: ArrayRef = match &self.kind {
             Kind::NullWord => null_word(&arrays[0])?,
+            Kind::ToJson => to_json(&arrays[0])?,
             Kind::Pred(f) => Arc::new(predicate(&arrays[0], *f)?),
             Kind::PredPerValue(f) => {
                 let mut seen: datafusion::common::HashMap<&str, bool> =
@@ -348,6 +352,7 @@ fn udf(name: &'static str, kind: Kind) -> ScalarUDF {
         | Kind::JsonElements => Signature::string(2, Volatility::Immutable),
         Kind::JsonAll => Signature::string(3, Volatility::Immutable),
         Kind::ApproxEq => Signature::uniform(2, vec![DataType::Float64], Volatility::Immutable),
+        Kind::ToJson => Signature::any(1, Volatility::Immutable),
     };
     ScalarUDF::from(FocusFn {
         name,
@@ -408,7 +413,44 @@ pub fn all() -> Vec<ScalarUDF> {
         udf("focus_json_keys_at", Kind::JsonKeysAt),
         udf("focus_json_elements", Kind::JsonElements),
         udf("focus_null_word", Kind::NullWord),
+        udf("focus_to_json", Kind::ToJson),
     ]
+}
+
+/// Each value of `array` as JSON text (NULL stays NULL). Map keys become object keys, in the
+/// order stored (a repeated key stays repeated, for KeyValueFormat to report).
+fn to_json(array: &ArrayRef) -> Result<ArrayRef> {
+    use datafusion::arrow::datatypes::Schema;
+    use datafusion::arrow::json::LineDelimitedWriter;
+    use datafusion::arrow::record_batch::RecordBatch;
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "v",
+        array.data_type().clone(),
+        true,
+    )]));
+    let batch = RecordBatch::try_new(schema, vec![array.clone()])?;
+    let mut buf = Vec::new();
+    {
+        let mut w = LineDelimitedWriter::new(&mut buf);
+        w.write(&batch)?;
+        w.finish()?;
+    }
+    let text = String::from_utf8(buf).map_err(|e| {
+        datafusion::common::DataFusionError::Execution(format!("focus_to_json: {e}"))
+    })?;
+    let mut out = StringBuilder::with_capacity(array.len(), text.len());
+    let mut lines = text.lines();
+    for i in 0..array.len() {
+        let line = lines.next().unwrap_or("{}");
+        match line
+            .strip_prefix("{\"v\":")
+            .and_then(|l| l.strip_suffix('}'))
+        {
+            Some(v) if !array.is_null(i) => out.append_value(v),
+            _ => out.append_null(),
+        }
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 pub fn register(ctx: &SessionContext) {

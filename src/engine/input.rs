@@ -102,7 +102,12 @@ fn ierr(path: &Path, message: impl Into<String>) -> InputError {
 /// A set of files forming one dataset.
 #[derive(Debug, Clone)]
 pub struct Input {
+    /// Local paths, or full object URLs (`s3://bucket/key`) when `remote` is set.
     pub files: Vec<PathBuf>,
+    /// Size of each file in bytes.
+    pub sizes: Vec<u64>,
+    /// The object store the files are in (None: the local file system).
+    pub remote: Option<Arc<crate::store::Remote>>,
     /// The directory the files were found under, when one directory was given.
     pub root: Option<PathBuf>,
     pub format: InputFormat,
@@ -137,7 +142,53 @@ fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
 }
 
 /// Resolve user paths into files of one format, and check what can be checked up front.
-pub fn resolve(paths: &[String]) -> Result<Input, InputError> {
+///
+/// A provider's delivery layout (AWS Data Exports, Azure cost export, OCI reports) is read as
+/// delivered: the files its manifests list and the latest complete run of each billing period,
+/// all periods together (`--billing-period` and `validate` pick periods before this). What the
+/// layout leaves out is said on stderr.
+pub async fn resolve(paths: &[String]) -> Result<Input, InputError> {
+    if let [one] = paths {
+        let found = crate::store::discover(one)
+            .await
+            .map_err(|e| ierr(Path::new(one), e))?;
+        if let Some(deliveries) = found {
+            let mut files = Vec::new();
+            for d in deliveries {
+                say_once(format!(
+                    "focus-sql: {one}: {}, billing period {} ({} file(s))",
+                    d.provider,
+                    d.period,
+                    d.files.len()
+                ));
+                for n in &d.notes {
+                    say_once(format!("focus-sql: note: {n}"));
+                }
+                files.extend(d.files);
+            }
+            return Box::pin(resolve(&files)).await;
+        }
+    }
+    if paths.iter().any(|p| crate::store::is_remote(p)) {
+        return resolve_remote(paths).await;
+    }
+    resolve_local(paths)
+}
+
+/// Print a line to stderr the first time it comes up (inputs are resolved more than once).
+pub fn say_once(line: String) {
+    static SAID: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+        std::sync::OnceLock::new();
+    let mut said = SAID
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if said.insert(line.clone()) {
+        eprintln!("{line}");
+    }
+}
+
+fn resolve_local(paths: &[String]) -> Result<Input, InputError> {
     let mut files = Vec::new();
     let mut root = None;
     for p in paths {
@@ -185,8 +236,51 @@ pub fn resolve(paths: &[String]) -> Result<Input, InputError> {
     if files.is_empty() {
         return Err(ierr(Path::new("."), "no input given"));
     }
-    let mut format = None;
+    let format = one_format(&files)?;
+    let mut sizes = Vec::new();
     for f in &files {
+        let file = std::fs::File::open(f).map_err(|e| ierr(f, format!("cannot open: {e}")))?;
+        sizes.push(file.metadata().map(|m| m.len()).unwrap_or(0));
+    }
+    let header = if format.is_text() {
+        let mut readers = Vec::new();
+        for f in &files {
+            readers.push((f.clone(), open_text(f, format)?));
+        }
+        Some(check_csv_headers(readers)?)
+    } else {
+        None
+    };
+    if format == InputFormat::Parquet {
+        for (f, size) in files.iter().zip(&sizes) {
+            let mut file =
+                std::fs::File::open(f).map_err(|e| ierr(f, format!("cannot open: {e}")))?;
+            let mut head = [0u8; 4];
+            let mut tail = [0u8; 4];
+            let read = |file: &mut std::fs::File, at: u64, buf: &mut [u8; 4]| {
+                use std::io::Seek;
+                file.seek(std::io::SeekFrom::Start(at)).is_ok() && file.read_exact(buf).is_ok()
+            };
+            let ok = *size >= 12
+                && read(&mut file, 0, &mut head)
+                && read(&mut file, size - 4, &mut tail);
+            check_parquet_magic(f, *size, ok.then_some((head, tail)))?;
+        }
+    }
+    Ok(Input {
+        files,
+        sizes,
+        remote: None,
+        root,
+        format,
+        header,
+    })
+}
+
+/// The one format of a dataset's files.
+fn one_format(files: &[PathBuf]) -> Result<InputFormat, InputError> {
+    let mut format = None;
+    for f in files {
         let this = InputFormat::of(f).ok_or_else(|| {
             ierr(
                 f,
@@ -209,40 +303,195 @@ pub fn resolve(paths: &[String]) -> Result<Input, InputError> {
             _ => {}
         }
     }
-    let format = format.unwrap().0;
-    for f in &files {
-        std::fs::File::open(f).map_err(|e| ierr(f, format!("cannot open: {e}")))?;
+    format
+        .map(|f| f.0)
+        .ok_or_else(|| ierr(Path::new("."), "no input given"))
+}
+
+/// A Parquet file starts and ends with `PAR1`; one cut short mid-object lacks the footer.
+fn check_parquet_magic(
+    path: &Path,
+    size: u64,
+    head_tail: Option<([u8; 4], [u8; 4])>,
+) -> Result<(), InputError> {
+    if size == 0 {
+        return Err(ierr(path, "empty file"));
     }
+    match head_tail {
+        Some((head, _)) if &head != b"PAR1" => {
+            Err(ierr(path, "not a Parquet file (missing PAR1 magic bytes)"))
+        }
+        Some((_, tail)) if &tail != b"PAR1" => Err(ierr(
+            path,
+            "truncated Parquet file: the footer is missing (was it cut short while copying?)",
+        )),
+        Some(_) => Ok(()),
+        None => Err(ierr(path, "not a Parquet file (missing PAR1 magic bytes)")),
+    }
+}
+
+/// Bytes read from the start of a remote text file to check its header.
+const HEADER_PROBE: u64 = 1 << 20;
+
+/// Resolve object-store locations: objects, prefixes and globs in one store.
+async fn resolve_remote(paths: &[String]) -> Result<Input, InputError> {
+    let mut remote: Option<Arc<crate::store::Remote>> = None;
+    let mut files: Vec<(PathBuf, object_store::path::Path, u64)> = Vec::new();
+    let mut root = None;
+    for p in paths {
+        let here = Path::new(p);
+        if !crate::store::is_remote(p) {
+            return Err(ierr(
+                here,
+                "one dataset cannot mix local files and object-store locations",
+            ));
+        }
+        let loc = crate::store::parse(p).map_err(|e| ierr(here, e))?;
+        match &remote {
+            Some(r) if r.root != loc.remote.root => return Err(ierr(
+                here,
+                format!(
+                    "is in another store than {}: one dataset is read from one bucket or container",
+                    r.root
+                ),
+            )),
+            _ => remote = Some(loc.remote.clone()),
+        }
+        let r = &loc.remote;
+        let object = if loc.is_prefix || loc.glob.is_some() {
+            None
+        } else {
+            match r.head(&loc.path).await {
+                Ok(meta) => Some(meta),
+                Err(e) if !r.scheme.can_list() || !e.starts_with("no such object") => {
+                    return Err(ierr(here, e))
+                }
+                Err(_) => None,
+            }
+        };
+        if let Some(meta) = object {
+            files.push((
+                PathBuf::from(r.url_of(&meta.location)),
+                meta.location,
+                meta.size,
+            ));
+            continue;
+        }
+        if !r.scheme.can_list() {
+            return Err(ierr(here, "an HTTP location must name one file"));
+        }
+        let listed = r.list(&loc.path).await.map_err(|e| ierr(here, e))?;
+        let base = loc.path.as_ref().to_string();
+        let mut found = 0;
+        for meta in listed {
+            let key = meta.location.as_ref();
+            let rel = key
+                .strip_prefix(&base)
+                .unwrap_or(key)
+                .trim_start_matches('/');
+            let skip = rel
+                .split('/')
+                .any(|s| s.starts_with('.') || s.starts_with('_'));
+            let matches = loc.glob.as_ref().is_none_or(|g| g.matches(key));
+            if skip || !matches || InputFormat::of(Path::new(key)).is_none() {
+                continue;
+            }
+            found += 1;
+            files.push((
+                PathBuf::from(r.url_of(&meta.location)),
+                meta.location.clone(),
+                meta.size,
+            ));
+        }
+        if found == 0 {
+            let what = if loc.glob.is_some() {
+                "no objects match this pattern".to_string()
+            } else {
+                "no .csv, .csv.gz, .parquet or .ndjson objects under this prefix (or no such bucket or prefix)".to_string()
+            };
+            return Err(ierr(here, what));
+        }
+        if paths.len() == 1 && loc.glob.is_none() {
+            root = Some(PathBuf::from(format!(
+                "{}/",
+                r.url_of(&loc.path).trim_end_matches('/')
+            )));
+        }
+    }
+    let remote = remote.ok_or_else(|| ierr(Path::new("."), "no input given"))?;
+    let names: Vec<PathBuf> = files.iter().map(|f| f.0.clone()).collect();
+    let format = one_format(&names)?;
     let header = if format.is_text() {
-        Some(check_csv_headers(&files, format)?)
+        let mut readers: Vec<(PathBuf, Box<dyn BufRead>)> = Vec::new();
+        for (url, path, size) in &files {
+            let end = (*size).min(HEADER_PROBE);
+            let bytes = remote
+                .read_range(path, 0..end)
+                .await
+                .map_err(|e| ierr(url, e))?;
+            let whole = end == *size;
+            readers.push((url.clone(), probe_reader(bytes, format, whole)));
+        }
+        Some(check_csv_headers(readers)?)
     } else {
         None
     };
     if format == InputFormat::Parquet {
-        for f in &files {
-            check_parquet_magic(f)?;
+        for (url, path, size) in &files {
+            let ends = if *size >= 12 {
+                let head = remote
+                    .read_range(path, 0..4)
+                    .await
+                    .map_err(|e| ierr(url, e))?;
+                let tail = remote
+                    .read_range(path, size - 4..*size)
+                    .await
+                    .map_err(|e| ierr(url, e))?;
+                Some((
+                    head.try_into().unwrap_or([0; 4]),
+                    tail.try_into().unwrap_or([0; 4]),
+                ))
+            } else {
+                None
+            };
+            check_parquet_magic(url, *size, ends)?;
         }
     }
     Ok(Input {
-        files,
+        sizes: files.iter().map(|f| f.2).collect(),
+        files: names,
+        remote: Some(remote),
         root,
         format,
         header,
     })
 }
 
-fn check_parquet_magic(path: &Path) -> Result<(), InputError> {
-    let mut file =
-        std::fs::File::open(path).map_err(|e| ierr(path, format!("cannot open: {e}")))?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if len == 0 {
-        return Err(ierr(path, "empty file"));
+/// A reader over the first bytes of a remote text file. When they are only the start of the
+/// object, running out of (compressed) input ends the text instead of being an error.
+fn probe_reader(bytes: Vec<u8>, format: InputFormat, whole: bool) -> Box<dyn BufRead> {
+    let cursor = std::io::Cursor::new(bytes);
+    match (format, whole) {
+        (InputFormat::CsvGz, true) => {
+            Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(cursor)))
+        }
+        (InputFormat::CsvGz, false) => Box::new(BufReader::new(Prefix(
+            flate2::read::MultiGzDecoder::new(cursor),
+        ))),
+        _ => Box::new(cursor),
     }
-    let mut magic = [0u8; 4];
-    if len < 12 || file.read_exact(&mut magic).is_err() || &magic != b"PAR1" {
-        return Err(ierr(path, "not a Parquet file (missing PAR1 magic bytes)"));
+}
+
+/// A decoder over a prefix of a stream: its end is the end of the text.
+struct Prefix<R>(R);
+
+impl<R: Read> Read for Prefix<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(0),
+            other => other,
+        }
     }
-    Ok(())
 }
 
 fn open_text(path: &Path, format: InputFormat) -> Result<Box<dyn BufRead>, InputError> {
@@ -293,11 +542,12 @@ fn read_line_bytes(reader: &mut dyn BufRead, path: &Path) -> Result<Option<Vec<u
 
 /// Read and compare the header of every CSV file; reject empty files, duplicate names and
 /// header-only datasets.
-fn check_csv_headers(files: &[PathBuf], format: InputFormat) -> Result<Vec<String>, InputError> {
+fn check_csv_headers(files: Vec<(PathBuf, Box<dyn BufRead>)>) -> Result<Vec<String>, InputError> {
     let mut header: Option<(Vec<String>, PathBuf)> = None;
     let mut any_rows = false;
-    for f in files {
-        let mut reader = open_text(f, format)?;
+    let paths: Vec<PathBuf> = files.iter().map(|f| f.0.clone()).collect();
+    for (f, mut reader) in files {
+        let f = &f;
         let Some(bytes) = read_line_bytes(&mut *reader, f)? else {
             return Err(ierr(f, "empty file: expected a CSV header line"));
         };
@@ -344,10 +594,10 @@ fn check_csv_headers(files: &[PathBuf], format: InputFormat) -> Result<Vec<Strin
         }
     }
     if !any_rows {
-        let p = if files.len() == 1 {
-            files[0].clone()
+        let p = if paths.len() == 1 {
+            paths[0].clone()
         } else {
-            PathBuf::from(files[0].parent().unwrap_or(Path::new(".")))
+            PathBuf::from(paths[0].parent().unwrap_or(Path::new(".")))
         };
         return Err(ierr(
             &p,
@@ -359,12 +609,7 @@ fn check_csv_headers(files: &[PathBuf], format: InputFormat) -> Result<Vec<Strin
 
 /// Total size of the input files in bytes.
 pub fn total_bytes(input: &Input) -> u64 {
-    input
-        .files
-        .iter()
-        .filter_map(|f| std::fs::metadata(f).ok())
-        .map(|m| m.len())
-        .sum()
+    input.sizes.iter().sum()
 }
 
 /// The hive-style partition keys (`key=value` folders) under the input's directory, when every
@@ -407,13 +652,23 @@ pub async fn register(
     hive: bool,
 ) -> Result<SchemaRef, InputError> {
     let first = &input.files[0];
+    if let Some(remote) = &input.remote {
+        ctx.register_object_store(&remote.root, remote.store.clone());
+    }
+    let absolute = |f: &PathBuf| -> String {
+        if input.remote.is_some() {
+            f.to_string_lossy().into_owned()
+        } else {
+            std::fs::canonicalize(f)
+                .unwrap_or_else(|_| f.clone())
+                .to_string_lossy()
+                .into_owned()
+        }
+    };
     let urls = input
         .files
         .iter()
-        .map(|f| {
-            let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
-            ListingTableUrl::parse(abs.to_string_lossy()).map_err(|e| ierr(f, e.to_string()))
-        })
+        .map(|f| ListingTableUrl::parse(absolute(f)).map_err(|e| ierr(f, e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
     let (format, ext): (Arc<dyn FileFormat>, &str) = match input.format {
         InputFormat::Csv => (Arc::new(CsvFormat::default().with_has_header(true)), ""),
@@ -441,8 +696,8 @@ pub async fn register(
                 .with_table_partition_cols(
                     keys.iter().map(|k| (k.clone(), DataType::Utf8)).collect(),
                 );
-            let abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
-            let url = format!("{}/", abs.to_string_lossy().trim_end_matches('/'));
+            let abs = absolute(root);
+            let url = format!("{}/", abs.trim_end_matches('/'));
             vec![ListingTableUrl::parse(url).map_err(|e| ierr(root, e.to_string()))?]
         }
         _ => urls,

@@ -132,7 +132,10 @@ pub fn view_sql(
                 }
                 (FocusType::DateTime, false) => "CAST(NULL AS TIMESTAMP)".to_string(),
                 (FocusType::String | FocusType::Json, true) => format!("CAST({q} AS VARCHAR)"),
-                (FocusType::String | FocusType::Json, false) if is_nested(&c.data_type) => {
+                (FocusType::Json, false) if is_nested(&c.data_type) => {
+                    format!("focus_to_json({q})")
+                }
+                (FocusType::String, false) if is_nested(&c.data_type) => {
                     "CAST(NULL AS VARCHAR)".to_string()
                 }
                 (FocusType::String | FocusType::Json, false) => format!("CAST({q} AS VARCHAR)"),
@@ -143,6 +146,9 @@ pub fn view_sql(
         } else if is_temporal(&c.data_type) {
             // Native date/times are instants: show them in the FOCUS form, in UTC.
             format!("to_char(CAST({q} AS TIMESTAMP), '%Y-%m-%dT%H:%M:%SZ')")
+        } else if is_nested(&c.data_type) && def.ty == FocusType::Json {
+            // A MAP or struct holding a JSON column: its JSON text, checked as written text is.
+            format!("focus_to_json({q})")
         } else if is_nested(&c.data_type) {
             "CAST(NULL AS VARCHAR)".to_string()
         } else {
@@ -197,13 +203,18 @@ pub fn format_predicate(column: &SourceColumn, format: ValueFormat) -> String {
         };
         return format!("{f}({raw})");
     }
+    // A MAP or struct is shown as its JSON text in `__raw`: checked as JSON written as text
+    // (a MAP may repeat a key, or hold nested values).
+    match format {
+        ValueFormat::KeyValue if is_nested(t) => return format!("focus_is_key_value({raw})"),
+        ValueFormat::JsonObject if is_nested(t) => return format!("focus_is_json_object({raw})"),
+        _ => {}
+    }
     let ok = match format {
         ValueFormat::Numeric => is_numeric(t),
         ValueFormat::DateTime => utc_timestamp(t),
         ValueFormat::Currency | ValueFormat::Unit => false,
-        ValueFormat::KeyValue | ValueFormat::JsonObject => {
-            matches!(t, DataType::Map(_, _) | DataType::Struct(_))
-        }
+        ValueFormat::KeyValue | ValueFormat::JsonObject => false,
     };
     if ok {
         "TRUE".into()

@@ -594,12 +594,14 @@ pub async fn open(
 ) -> anyhow::Result<Dataset> {
     use crate::engine::input;
     use anyhow::anyhow;
-    let main = input::resolve(paths).map_err(|e| anyhow!("{e}"))?;
+    let main = input::resolve(paths).await.map_err(|e| anyhow!("{e}"))?;
     let mut extra = Vec::new();
     for (name, path) in tables {
         extra.push((
             name,
-            input::resolve(std::slice::from_ref(path)).map_err(|e| anyhow!("{e}"))?,
+            input::resolve(std::slice::from_ref(path))
+                .await
+                .map_err(|e| anyhow!("{e}"))?,
         ));
     }
     if let Some(out) = output {

@@ -150,13 +150,14 @@ impl Corpus {
         })
     }
 
-    /// A dataset's paths, relative ones taken from the manifest's directory.
+    /// A dataset's paths, relative ones taken from the manifest's directory (object-store
+    /// locations as written).
     pub fn resolve_paths(&self, d: &DatasetSpec) -> Vec<String> {
         d.paths
             .list()
             .iter()
             .map(|p| {
-                if Path::new(p).is_absolute() {
+                if Path::new(p).is_absolute() || crate::store::is_remote(p) {
                     p.clone()
                 } else {
                     self.dir.join(p).display().to_string()

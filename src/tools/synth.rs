@@ -79,7 +79,9 @@ async fn load_template(
             tmp.path().to_path_buf()
         }
     };
-    let input = input::resolve(&[path.display().to_string()]).map_err(|e| anyhow!("{e}"))?;
+    let input = input::resolve(&[path.display().to_string()])
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     if input.format != InputFormat::Csv {
         bail!("{}: the template must be a CSV file", path.display());
     }
