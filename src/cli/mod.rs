@@ -397,7 +397,7 @@ async fn query(a: QueryArgs) -> Result<Code> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let ds = crate::query::open(
-        &a.paths,
+        &paths,
         &a.tables,
         &set,
         set.detect_dataset(&columns),

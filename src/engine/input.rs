@@ -348,25 +348,25 @@ async fn resolve_remote(paths: &[String]) -> Result<Input, InputError> {
         }
         let loc = crate::store::parse(p).map_err(|e| ierr(here, e))?;
         match &remote {
-            Some(r) if r.root != loc.remote.root => return Err(ierr(
-                here,
-                format!(
+            Some(r) if r.root != loc.remote.root => {
+                return Err(ierr(
+                    here,
+                    format!(
                     "is in another store than {}: one dataset is read from one bucket or container",
                     r.root
                 ),
-            )),
+                ))
+            }
             _ => remote = Some(loc.remote.clone()),
         }
         let r = &loc.remote;
         let object = if loc.is_prefix || loc.glob.is_some() {
             None
         } else {
-            match r.head(&loc.path).await {
-                Ok(meta) => Some(meta),
-                Err(e) if !r.scheme.can_list() || !e.starts_with("no such object") => {
-                    return Err(ierr(here, e))
-                }
-                Err(_) => None,
+            match r.head(&loc.path).await.map_err(|e| ierr(here, e))? {
+                Some(meta) => Some(meta),
+                None if !r.scheme.can_list() => return Err(ierr(here, "no such file")),
+                None => None,
             }
         };
         if let Some(meta) = object {

@@ -92,8 +92,13 @@ impl Remote {
         Ok(all)
     }
 
-    pub async fn head(&self, path: &ObjectPath) -> Result<ObjectMeta, String> {
-        self.store.head(path).await.map_err(|e| describe(&e))
+    /// The object at `path` (None: there is none).
+    pub async fn head(&self, path: &ObjectPath) -> Result<Option<ObjectMeta>, String> {
+        match self.store.head(path).await {
+            Ok(m) => Ok(Some(m)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(describe(&e)),
+        }
     }
 
     /// Bytes `start..end` of an object (clamped to its size by the caller).
@@ -229,39 +234,85 @@ fn glob_prefix(path: &str, is_glob: bool) -> String {
     }
 }
 
-/// One line about an object-store failure: the cause without the retry noise.
+/// One line about an object-store failure: the cause the server gave, without retry noise.
 pub fn describe(e: &object_store::Error) -> String {
-    use object_store::Error as E;
-    match e {
-        E::NotFound { path, .. } => format!("no such object or bucket ({path})"),
-        E::PermissionDenied { .. } | E::Unauthenticated { .. } => {
-            format!("access denied: {}", first_line(&e.to_string()))
+    // The whole cause chain: a refused connection is only named deep inside it.
+    let mut chain = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        chain.push_str(": ");
+        chain.push_str(&s.to_string());
+        source = s.source();
+    }
+    let text = chain.split_whitespace().collect::<Vec<_>>().join(" ");
+    let tag = |name: &str| -> Option<String> {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = text[start..].find(&format!("</{name}>"))? + start;
+        Some(text[start..end].trim().to_string())
+    };
+    let status = text
+        .split_once("status code: ")
+        .and_then(|(_, rest)| rest.split(':').next())
+        .map(|s| s.trim().to_string());
+    let server = |what: String| match &status {
+        Some(st) => format!("{what} (HTTP {st})"),
+        None => what,
+    };
+    if let (Some(code), Some(message)) = (tag("Code"), tag("Message")) {
+        return server(format!("{message} ({code})"));
+    }
+    if let Some(code) = tag("Code") {
+        return server(code);
+    }
+    if let Some(rest) = text.split_once("\"message\":\"").map(|(_, r)| r) {
+        if let Some(message) = rest.split('"').next() {
+            return server(message.to_string());
         }
-        _ => first_line(&e.to_string()),
+    }
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("connection refused") || lower.contains("tcp connect error") {
+        return "cannot reach the server (connection refused): is it running, and is the endpoint right?".into();
+    }
+    if lower.contains("timed out") || lower.contains("operation timed") {
+        return "the server did not answer in time".into();
+    }
+    match e {
+        object_store::Error::NotFound { .. } => server("no such object or bucket".into()),
+        _ if status.is_some() => server(short(&text)),
+        _ => short(&text),
     }
 }
 
-fn first_line(s: &str) -> String {
-    // object_store errors nest their causes with ": "; keep them, but on one line and short.
-    let one = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one.chars().count() > 400 {
-        let cut: String = one.chars().take(400).collect();
+fn short(s: &str) -> String {
+    if s.chars().count() > 300 {
+        let cut: String = s.chars().take(300).collect();
         format!("{cut}…")
     } else {
-        one
+        s.to_string()
     }
 }
 
 /// The deliveries at `text` when it is a provider's delivery layout (a local folder or an
 /// object-store prefix), each file as a full path or URL; None when it is not one.
 pub async fn discover(text: &str) -> Result<Option<Vec<layout::Delivery>>, String> {
+    discover_at(text).await.map_err(|e| {
+        if e.starts_with(text) {
+            e
+        } else {
+            format!("{text}: {e}")
+        }
+    })
+}
+
+async fn discover_at(text: &str) -> Result<Option<Vec<layout::Delivery>>, String> {
     let (entries, manifests, absolute): (Vec<layout::Entry>, _, Box<dyn Fn(&str) -> String>) =
         if is_remote(text) {
             let loc = parse(text)?;
             if loc.glob.is_some() || !loc.remote.scheme.can_list() {
                 return Ok(None);
             }
-            if !loc.is_prefix && loc.remote.head(&loc.path).await.is_ok() {
+            if !loc.is_prefix && loc.remote.head(&loc.path).await?.is_some() {
                 return Ok(None); // one object
             }
             let base = loc.path.as_ref().to_string();
@@ -317,7 +368,7 @@ pub async fn discover(text: &str) -> Result<Option<Vec<layout::Delivery>>, Strin
             let abs = move |rel: &str| root.join(rel).display().to_string();
             (entries, manifests, Box::new(abs))
         };
-    let found = layout::deliveries(&entries, &manifests).map_err(|e| format!("{text}: {e}"))?;
+    let found = layout::deliveries(&entries, &manifests).map_err(|e| e.to_string())?;
     Ok(found.map(|ds| {
         ds.into_iter()
             .map(|mut d| {
@@ -358,6 +409,12 @@ pub async fn by_period(paths: &[String], period: Option<&str>) -> Result<Vec<Par
         }]);
     };
     let chosen = layout::select(deliveries, period).map_err(|e| format!("{}: {e}", paths[0]))?;
+    if chosen.is_empty() {
+        return Err(format!(
+            "{}: a delivery layout with no billing period",
+            paths[0]
+        ));
+    }
     Ok(chosen
         .into_iter()
         .map(|d| {
