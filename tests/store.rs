@@ -611,3 +611,112 @@ fn a_parquet_map_tags_column_is_checked_as_key_value_data() {
         "{report}"
     );
 }
+
+/// The sample rewritten with `compression` (read from its Parquet conversion).
+fn recompressed(
+    dir: &Path,
+    name: &str,
+    compression: datafusion::parquet::basic::Compression,
+) -> PathBuf {
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use datafusion::parquet::arrow::ArrowWriter;
+    use datafusion::parquet::file::properties::WriterProperties;
+    let base = dir.join("converted.parquet");
+    if !base.exists() {
+        let o = run(&[
+            "convert",
+            &testdata("sample.csv"),
+            "-o",
+            &base.display().to_string(),
+        ]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&base).unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    let out = dir.join(name);
+    let props = WriterProperties::builder()
+        .set_compression(compression)
+        .build();
+    let mut writer = None;
+    for batch in reader {
+        let batch = batch.unwrap();
+        let w = writer.get_or_insert_with(|| {
+            ArrowWriter::try_new(
+                std::fs::File::create(&out).unwrap(),
+                batch.schema(),
+                Some(props.clone()),
+            )
+            .unwrap()
+        });
+        w.write(&batch).unwrap();
+    }
+    writer.unwrap().close().unwrap();
+    out
+}
+
+#[test]
+fn provider_encodings_read_from_a_store_as_from_disk() {
+    use datafusion::parquet::basic::{Compression, GzipLevel, ZstdLevel};
+    let dir = scratch("store-encodings");
+    let (header, rows) = sample_records();
+    // A CSV with a byte-order mark, as some exporters write it.
+    let bom = dir.join("bom.csv");
+    let text = std::fs::read_to_string(testdata("sample.csv")).unwrap();
+    std::fs::write(&bom, format!("\u{feff}{text}")).unwrap();
+    // JSON lines: one object per row, empty cells as null.
+    let ndjson = dir.join("rows.jsonl");
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let obj: serde_json::Map<String, serde_json::Value> = header
+                .iter()
+                .zip(r)
+                .map(|(h, v)| {
+                    let v = if v.is_empty() {
+                        serde_json::Value::Null
+                    } else {
+                        serde_json::Value::String(v.clone())
+                    };
+                    (h.clone(), v)
+                })
+                .collect();
+            serde_json::Value::Object(obj).to_string()
+        })
+        .collect();
+    std::fs::write(&ndjson, lines.join("\n") + "\n").unwrap();
+    let files = vec![
+        bom,
+        ndjson,
+        recompressed(&dir, "snappy.parquet", Compression::SNAPPY),
+        recompressed(
+            &dir,
+            "gzip.parquet",
+            Compression::GZIP(GzipLevel::default()),
+        ),
+        recompressed(
+            &dir,
+            "zstd.parquet",
+            Compression::ZSTD(ZstdLevel::try_new(3).unwrap()),
+        ),
+    ];
+    for f in files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let local = validate_all_json(&f.display().to_string());
+        assert_eq!(local["summary"]["conformant"], true, "{name}: {local}");
+        assert_eq!(local["dataset"]["rows"], rows.len(), "{name}");
+        put("s3", "encodings", &name, &f);
+        let url = format!("s3://encodings/{name}");
+        let o = remote(&[
+            "validate",
+            "--applicability",
+            "all",
+            "--format",
+            "json",
+            &url,
+        ]);
+        assert_eq!(code(&o), 0, "{url}: {}", stderr(&o));
+        assert_eq!(statuses(&json(&o)), statuses(&local), "{url}");
+    }
+}
