@@ -3,6 +3,7 @@
 //! reads that input checks and delivery layouts need. Scans themselves go through DataFusion,
 //! which streams from the same store.
 
+mod cache;
 mod credentials;
 pub mod layout;
 
@@ -193,7 +194,8 @@ pub fn parse(text: &str) -> Result<Location, String> {
         match cache.get(&key) {
             Some(r) => r.clone(),
             None => {
-                let store = credentials::build(scheme, &root)?;
+                let store: Arc<dyn ObjectStore> =
+                    Arc::new(cache::RunCache::new(credentials::build(scheme, &root)?));
                 let r = Arc::new(Remote {
                     scheme,
                     root,
