@@ -90,8 +90,13 @@ fn remote_with(args: &[&str], extra: &[(&str, &str)]) -> Output {
         }
     }
     cmd.envs(e.env.iter().cloned());
+    // An empty value removes the variable.
     for (k, v) in extra {
-        cmd.env(k, v);
+        if v.is_empty() {
+            cmd.env_remove(k);
+        } else {
+            cmd.env(k, v);
+        }
     }
     cmd.args(args).output().expect("focus-sql runs")
 }
@@ -185,6 +190,56 @@ fn each_store_gives_the_verdicts_of_the_same_files_read_locally() {
         let glob = format!("{scheme}://same/exp*/export.*.gz");
         assert_eq!(count(&[&glob]), 1500, "{glob}");
     }
+    // Anonymous access, as to a public bucket (the GCS emulator asks for no credentials).
+    let o = remote_with(
+        &[
+            "validate",
+            "--format",
+            "json",
+            "gs://same/exports/export.parquet",
+        ],
+        &[
+            ("GOOGLE_SERVICE_ACCOUNT_KEY", ""),
+            ("GOOGLE_SKIP_SIGNATURE", "true"),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&o)["dataset"]["rows"], 1500);
+    // Credentials from the shared credentials file of the profile named.
+    let home = scratch("store-aws-home");
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    std::fs::write(
+        home.join(".aws/credentials"),
+        "[bench]\naws_access_key_id = focus-test\naws_secret_access_key = focus-test-secret\n",
+    )
+    .unwrap();
+    let home_s = home.display().to_string();
+    let o = remote_with(
+        &[
+            "validate",
+            "--format",
+            "json",
+            "s3://same/exports/export.parquet",
+        ],
+        &[
+            ("HOME", &home_s),
+            ("AWS_ACCESS_KEY_ID", ""),
+            ("AWS_SECRET_ACCESS_KEY", ""),
+            ("AWS_PROFILE", "bench"),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = remote_with(
+        &["validate", "s3://same/exports/export.parquet"],
+        &[
+            ("HOME", &home_s),
+            ("AWS_ACCESS_KEY_ID", ""),
+            ("AWS_SECRET_ACCESS_KEY", ""),
+            ("AWS_PROFILE", "absent"),
+        ],
+    );
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("AWS_PROFILE=absent"), "{}", stderr(&o));
 }
 
 /// Write an AWS Data Exports manifest listing `files` of `period`.
