@@ -342,6 +342,44 @@ pub fn has_nested_value(s: &str) -> bool {
     })
 }
 
+/// Facts about a text as JSON, from one parse: what the JSON predicates ask of one value.
+pub mod json_fact {
+    pub const JSON: u8 = 1;
+    pub const OBJECT: u8 = 2;
+    pub const KEY_VALUE: u8 = 4;
+    pub const DUPLICATE_KEYS: u8 = 8;
+    pub const NESTED_VALUE: u8 = 16;
+}
+
+/// [`json_fact`] bits of `s`: `is_json`, `is_json_object`, `is_key_value`,
+/// `has_duplicate_keys` and `has_nested_value` at once.
+pub fn json_facts(s: &str) -> u8 {
+    use json_fact::*;
+    match object_members(s) {
+        Some(members) => {
+            let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+            keys.sort_unstable();
+            let duplicate = keys.windows(2).any(|w| w[0] == w[1]);
+            let nested = members
+                .iter()
+                .any(|(_, v)| matches!(v, Value::Object(_) | Value::Array(_)));
+            let mut f = JSON | OBJECT;
+            if duplicate {
+                f |= DUPLICATE_KEYS;
+            }
+            if nested {
+                f |= NESTED_VALUE;
+            }
+            if !duplicate && !nested {
+                f |= KEY_VALUE;
+            }
+            f
+        }
+        None if is_json(s) => JSON,
+        None => 0,
+    }
+}
+
 pub fn json_type(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -414,6 +452,31 @@ mod tests {
 
     #[test]
     fn key_value_problems_are_told_apart() {
+        for text in [
+            r#"{"a":1,"a":2}"#,
+            r#"{"a":{"b":1}}"#,
+            r#"{"a":1}"#,
+            "[1]",
+            "3",
+            "{",
+            "",
+            r#"{"a":[1],"a":2}"#,
+        ] {
+            let f = json_facts(text);
+            assert_eq!(f & json_fact::JSON != 0, is_json(text), "{text}");
+            assert_eq!(f & json_fact::OBJECT != 0, is_json_object(text), "{text}");
+            assert_eq!(f & json_fact::KEY_VALUE != 0, is_key_value(text), "{text}");
+            assert_eq!(
+                f & json_fact::DUPLICATE_KEYS != 0,
+                has_duplicate_keys(text),
+                "{text}"
+            );
+            assert_eq!(
+                f & json_fact::NESTED_VALUE != 0,
+                has_nested_value(text),
+                "{text}"
+            );
+        }
         assert!(has_duplicate_keys(r#"{"a":1,"a":2}"#));
         assert!(!has_duplicate_keys(r#"{"a":1,"b":{"a":2}}"#));
         assert!(has_nested_value(r#"{"a":[1]}"#));

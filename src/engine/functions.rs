@@ -61,6 +61,54 @@ fn predicate<'a>(array: &'a ArrayRef, mut f: impl FnMut(&'a str) -> bool) -> Res
     })
 }
 
+/// The [`formats::json_facts`] of each value of `array` (0 for NULL), each distinct value
+/// parsed once. The last few arrays seen on this thread keep theirs: the JSON checks of one
+/// column call several functions on the same array of a batch, which then share one parse.
+/// A kept array is held, so no other array can take its address while it is kept.
+fn json_facts_of(array: &ArrayRef) -> Result<Arc<Vec<u8>>> {
+    use std::cell::RefCell;
+    const KEPT: usize = 4;
+    thread_local! {
+        static SEEN: RefCell<Vec<(ArrayRef, Arc<Vec<u8>>)>> = const { RefCell::new(Vec::new()) };
+    }
+    let hit = SEEN.with(|s| {
+        s.borrow()
+            .iter()
+            .find(|(a, _)| Arc::ptr_eq(a, array))
+            .map(|(_, f)| f.clone())
+    });
+    if let Some(facts) = hit {
+        return Ok(facts);
+    }
+    fn collect<'a>(values: impl Iterator<Item = Option<&'a str>>, len: usize) -> Vec<u8> {
+        let mut memo: datafusion::common::HashMap<&'a str, u8> = datafusion::common::HashMap::new();
+        let mut facts = Vec::with_capacity(len);
+        for v in values {
+            facts.push(match v {
+                Some(v) => *memo.entry(v).or_insert_with(|| formats::json_facts(v)),
+                None => 0,
+            });
+        }
+        facts
+    }
+    let n = array.len();
+    let facts = Arc::new(match array.data_type() {
+        DataType::Utf8 => collect(array.as_string::<i32>().iter(), n),
+        DataType::LargeUtf8 => collect(array.as_string::<i64>().iter(), n),
+        DataType::Utf8View => collect(array.as_string_view().iter(), n),
+        DataType::Null => vec![0; n],
+        other => return exec_err!("expected a string argument, got {other}"),
+    });
+    SEEN.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() == KEPT {
+            s.remove(0);
+        }
+        s.push((array.clone(), facts.clone()));
+    });
+    Ok(facts)
+}
+
 /// Whether no value of a string array can contain `needle`: none of the bytes the values are
 /// stored in holds it (inline short values of a view array included). Bytes no value uses can
 /// only make this answer false, never wrongly true.
@@ -123,6 +171,9 @@ enum Kind {
     /// batch's string buffers starts the needle, every value is FALSE without looking at each
     /// one (the encoding check over every text column finds nothing on almost every batch).
     PredNeedle(fn(&str) -> bool, &'static [u8]),
+    /// A JSON predicate, one bit of [`formats::json_facts`]: every JSON fact of a value comes
+    /// from one parse, shared by the functions called on the same array of a batch.
+    JsonFact(u8),
     JsonKeys,
     JsonGet,
     JsonGetStr,
@@ -176,6 +227,7 @@ impl ScalarUDFImpl for FocusFn {
             Kind::Pred(_)
             | Kind::PredPerValue(_)
             | Kind::PredNeedle(..)
+            | Kind::JsonFact(_)
             | Kind::ApproxEq
             | Kind::JsonAll => DataType::Boolean,
             Kind::NullWord => return Ok(_args.first().cloned().unwrap_or(DataType::Utf8)),
@@ -207,6 +259,12 @@ impl ScalarUDFImpl for FocusFn {
                 } else {
                     Arc::new(predicate(&arrays[0], *f)?)
                 }
+            }
+            Kind::JsonFact(bit) => {
+                let a = &arrays[0];
+                let facts = json_facts_of(a)?;
+                let values = BooleanBuffer::collect_bool(a.len(), |i| facts[i] & bit != 0);
+                Arc::new(BooleanArray::new(values, a.logical_nulls()))
             }
             Kind::PredPerValue(f) => {
                 let mut seen: datafusion::common::HashMap<&str, bool> =
@@ -379,6 +437,7 @@ fn udf(name: &'static str, kind: Kind) -> ScalarUDF {
         Kind::Pred(_)
         | Kind::PredPerValue(_)
         | Kind::PredNeedle(..)
+        | Kind::JsonFact(_)
         | Kind::JsonKeys
         | Kind::JsonDepth => Signature::string(1, Volatility::Immutable),
         Kind::JsonGet
@@ -418,14 +477,14 @@ pub fn all() -> Vec<ScalarUDF> {
             "focus_has_replacement_char",
             Kind::PredNeedle(formats::has_replacement_char, "\u{FFFD}".as_bytes()),
         ),
-        udf("focus_is_json", Kind::PredPerValue(formats::is_json)),
+        udf("focus_is_json", Kind::JsonFact(formats::json_fact::JSON)),
         udf(
             "focus_is_json_object",
-            Kind::PredPerValue(formats::is_json_object),
+            Kind::JsonFact(formats::json_fact::OBJECT),
         ),
         udf(
             "focus_is_key_value",
-            Kind::PredPerValue(formats::is_key_value),
+            Kind::JsonFact(formats::json_fact::KEY_VALUE),
         ),
         udf(
             "focus_is_null_placeholder",
@@ -433,11 +492,11 @@ pub fn all() -> Vec<ScalarUDF> {
         ),
         udf(
             "focus_json_has_duplicate_keys",
-            Kind::PredPerValue(formats::has_duplicate_keys),
+            Kind::JsonFact(formats::json_fact::DUPLICATE_KEYS),
         ),
         udf(
             "focus_json_has_nested_value",
-            Kind::PredPerValue(formats::has_nested_value),
+            Kind::JsonFact(formats::json_fact::NESTED_VALUE),
         ),
         udf("focus_json_keys", Kind::JsonKeys),
         udf("focus_json_get", Kind::JsonGet),
