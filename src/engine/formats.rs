@@ -312,16 +312,26 @@ pub fn has_replacement_char(s: &str) -> bool {
 }
 
 pub fn is_null_placeholder(s: &str) -> bool {
+    // Most values start and end with a visible ASCII character: nothing to trim, so only a
+    // placeholder itself (n/a, na, not applicable, null, none, -) can match.
+    if let (Some(&first), Some(&last)) = (s.as_bytes().first(), s.as_bytes().last()) {
+        if first.is_ascii_graphic() && last.is_ascii_graphic() {
+            return matches!(first, b'n' | b'N' | b'-') && s.len() <= 14 && placeholder_word(s);
+        }
+    }
     // The longest placeholder is "not applicable" (14 bytes); longer text can only be one when
     // padded with whitespace, which trim() removes below.
     if s.len() > 14 && !s.starts_with(char::is_whitespace) && !s.ends_with(char::is_whitespace) {
         return false;
     }
     let t = s.trim();
-    t.is_empty()
-        || ["n/a", "na", "not applicable", "null", "none", "-"]
-            .iter()
-            .any(|p| t.eq_ignore_ascii_case(p))
+    t.is_empty() || placeholder_word(t)
+}
+
+fn placeholder_word(t: &str) -> bool {
+    ["n/a", "na", "not applicable", "null", "none", "-"]
+        .iter()
+        .any(|p| t.eq_ignore_ascii_case(p))
 }
 
 /// TRUE when the text is a JSON object naming some key twice.
@@ -435,6 +445,9 @@ mod tests {
             "None",
             "-",
             "      Not Applicable\t",
+            "\u{0B}null",
+            "n/a\u{00A0}",
+            "NA",
         ] {
             assert!(is_null_placeholder(p), "{p:?}");
         }
@@ -445,6 +458,8 @@ mod tests {
             "NAS",
             "not applicable!",
             "arn:aws:ec2:us-east-1:1:i-0",
+            "none of these",
+            "-\u{00A0}x",
         ] {
             assert!(!is_null_placeholder(v), "{v:?}");
         }

@@ -8,6 +8,7 @@ pub mod functions;
 pub mod guard;
 pub mod input;
 pub mod json;
+pub mod narrow;
 pub mod view;
 
 pub use error::clean_error;
@@ -89,7 +90,13 @@ pub fn session(opts: &EngineOptions) -> DfResult<SessionContext> {
         .with_memory_pool(Arc::new(FairSpillPool::new(opts.memory_limit)))
         .with_disk_manager_builder(DiskManagerBuilder::default())
         .build_arc()?;
-    let ctx = SessionContext::new_with_config_rt(config, runtime);
+    let state = datafusion::execution::SessionStateBuilder::new()
+        .with_config(config)
+        .with_runtime_env(runtime)
+        .with_default_features()
+        .with_physical_optimizer_rule(Arc::new(narrow::NarrowPreSelection))
+        .build();
+    let ctx = SessionContext::new_with_state(state);
     functions::register(&ctx);
     Ok(ctx)
 }
