@@ -15,7 +15,6 @@ use std::sync::OnceLock;
 struct Emulators {
     env: Vec<(String, String)>,
     script_env: Vec<(String, String)>,
-    _state: tempfile::TempDir,
 }
 
 fn free_port() -> u16 {
@@ -28,14 +27,16 @@ fn free_port() -> u16 {
 fn emulators() -> &'static Emulators {
     static E: OnceLock<Emulators> = OnceLock::new();
     E.get_or_init(|| {
-        let state = tempfile::tempdir().expect("a state directory");
+        // Pid files and logs of this test process's servers, under the target directory.
+        let state = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("emulators-{}", std::process::id()));
         let script_env = vec![
             ("FOCUS_SQL_S3_PORT".to_string(), free_port().to_string()),
             ("FOCUS_SQL_AZURE_PORT".to_string(), free_port().to_string()),
             ("FOCUS_SQL_GCS_PORT".to_string(), free_port().to_string()),
             (
                 "FOCUS_SQL_EMULATORS_STATE".to_string(),
-                state.path().display().to_string(),
+                state.display().to_string(),
             ),
             (
                 "FOCUS_SQL_EMULATORS_OWNER".to_string(),
@@ -68,11 +69,7 @@ fn emulators() -> &'static Emulators {
             env.iter().any(|(k, _)| k == "AWS_ENDPOINT_URL"),
             "no client environment from .ci/emulators env"
         );
-        Emulators {
-            env,
-            script_env,
-            _state: state,
-        }
+        Emulators { env, script_env }
     })
 }
 

@@ -274,15 +274,28 @@ impl ScalarUDFImpl for FocusFn {
                 })?)
             }
             Kind::JsonKeys => {
+                // Each distinct text parsed once (SKU price details repeat across rows).
                 let mut b = ListBuilder::new(StringBuilder::new());
-                each_str(&arrays[0], |v| match v.and_then(formats::object_members) {
-                    Some(members) => {
-                        for (k, _) in &members {
-                            b.values().append_value(k);
+                let mut memo: std::collections::HashMap<String, Option<Vec<String>>> =
+                    std::collections::HashMap::new();
+                each_str(&arrays[0], |v| {
+                    let keys = v.and_then(|v| {
+                        if !memo.contains_key(v) {
+                            let keys = formats::object_members(v)
+                                .map(|m| m.into_iter().map(|(k, _)| k).collect());
+                            memo.insert(v.to_string(), keys);
                         }
-                        b.append(true);
+                        memo[v].as_ref()
+                    });
+                    match keys {
+                        Some(keys) => {
+                            for k in keys {
+                                b.values().append_value(k);
+                            }
+                            b.append(true);
+                        }
+                        None => b.append(false),
                     }
-                    None => b.append(false),
                 })?;
                 Arc::new(b.finish())
             }
