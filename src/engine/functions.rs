@@ -109,6 +109,34 @@ fn json_facts_of(array: &ArrayRef) -> Result<Arc<Vec<u8>>> {
     Ok(facts)
 }
 
+/// `formats::is_null_placeholder` of each value. A view of a string keeps its length and its
+/// first bytes: an empty value is a placeholder, and one whose first byte is visible ASCII other
+/// than `n`, `N` or `-` cannot be one (trimming removes only whitespace, so that byte would
+/// start the trimmed text, and every placeholder starts with one of those three).
+fn placeholder(array: &ArrayRef) -> Result<BooleanArray> {
+    if array.data_type() != &DataType::Utf8View {
+        return predicate(array, formats::is_null_placeholder);
+    }
+    let a = array.as_string_view();
+    let views = a.views();
+    let nulls = a.nulls();
+    let values = BooleanBuffer::collect_bool(a.len(), |i| {
+        if nulls.is_some_and(|n| n.is_null(i)) {
+            return false;
+        }
+        let view = views[i];
+        if view as u32 == 0 {
+            return true;
+        }
+        let first = (view >> 32) as u8;
+        if first.is_ascii_graphic() && !matches!(first, b'n' | b'N' | b'-') {
+            return false;
+        }
+        formats::is_null_placeholder(a.value(i))
+    });
+    Ok(BooleanArray::new(values, nulls.cloned()))
+}
+
 /// Whether no value of a string array can contain `needle`: none of the bytes the values are
 /// stored in holds it (inline short values of a view array included). Bytes no value uses can
 /// only make this answer false, never wrongly true.
@@ -171,6 +199,9 @@ enum Kind {
     /// batch's string buffers starts the needle, every value is FALSE without looking at each
     /// one (the encoding check over every text column finds nothing on almost every batch).
     PredNeedle(fn(&str) -> bool, &'static [u8]),
+    /// `focus_is_null_placeholder`: on a view array, most values are settled by the first byte
+    /// the view itself holds, without reading the value.
+    Placeholder,
     /// A JSON predicate, one bit of [`formats::json_facts`]: every JSON fact of a value comes
     /// from one parse, shared by the functions called on the same array of a batch.
     JsonFact(u8),
@@ -228,6 +259,7 @@ impl ScalarUDFImpl for FocusFn {
             | Kind::PredPerValue(_)
             | Kind::PredNeedle(..)
             | Kind::JsonFact(_)
+            | Kind::Placeholder
             | Kind::ApproxEq
             | Kind::JsonAll => DataType::Boolean,
             Kind::NullWord => return Ok(_args.first().cloned().unwrap_or(DataType::Utf8)),
@@ -260,6 +292,7 @@ impl ScalarUDFImpl for FocusFn {
                     Arc::new(predicate(&arrays[0], *f)?)
                 }
             }
+            Kind::Placeholder => Arc::new(placeholder(&arrays[0])?),
             Kind::JsonFact(bit) => {
                 let a = &arrays[0];
                 let facts = json_facts_of(a)?;
@@ -451,6 +484,7 @@ fn udf(name: &'static str, kind: Kind) -> ScalarUDF {
         | Kind::PredPerValue(_)
         | Kind::PredNeedle(..)
         | Kind::JsonFact(_)
+        | Kind::Placeholder
         | Kind::JsonKeys
         | Kind::JsonDepth => Signature::string(1, Volatility::Immutable),
         Kind::JsonGet
@@ -499,10 +533,7 @@ pub fn all() -> Vec<ScalarUDF> {
             "focus_is_key_value",
             Kind::JsonFact(formats::json_fact::KEY_VALUE),
         ),
-        udf(
-            "focus_is_null_placeholder",
-            Kind::Pred(formats::is_null_placeholder),
-        ),
+        udf("focus_is_null_placeholder", Kind::Placeholder),
         udf(
             "focus_json_has_duplicate_keys",
             Kind::JsonFact(formats::json_fact::DUPLICATE_KEYS),
@@ -671,6 +702,35 @@ mod tests {
             .collect();
         assert_eq!(all.len(), 7);
         assert!(all.iter().all(|v| *v == Some(true)), "{all:?}");
+    }
+
+    #[test]
+    fn placeholder_on_views_agrees_with_the_text_test() {
+        use datafusion::arrow::array::{Array, ArrayRef, StringArray, StringViewArray};
+        use std::sync::Arc;
+        let texts = [
+            Some(""),
+            Some("n/a"),
+            Some("  NULL "),
+            Some("none"),
+            Some("-"),
+            Some("not applicable"),
+            Some("\u{0B}null"),
+            Some("Usage"),
+            Some("nothing to see here, a long value"),
+            Some("-5"),
+            Some(" x"),
+            None,
+            Some("a fairly long value that is not inline"),
+        ];
+        let view: ArrayRef = Arc::new(StringViewArray::from(texts.to_vec()));
+        let plain: ArrayRef = Arc::new(StringArray::from(texts.to_vec()));
+        let got = super::placeholder(&view).unwrap();
+        let want = super::placeholder(&plain).unwrap();
+        assert_eq!(got, want);
+        assert_eq!(got.value(1), true);
+        assert_eq!(got.value(7), false);
+        assert!(got.is_null(11));
     }
 
     #[tokio::test]
