@@ -269,23 +269,12 @@ pub fn is_json(s: &str) -> bool {
 }
 
 pub fn is_json_object(s: &str) -> bool {
-    object_members(s).is_some()
+    json_facts(s) & json_fact::OBJECT != 0
 }
 
 /// KeyValueFormat: a JSON object with unique keys whose values are scalars (no objects/arrays).
 pub fn is_key_value(s: &str) -> bool {
-    match object_members(s) {
-        None => false,
-        Some(members) => {
-            let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
-            keys.sort_unstable();
-            let unique = keys.windows(2).all(|w| w[0] != w[1]);
-            unique
-                && members
-                    .iter()
-                    .all(|(_, v)| !matches!(v, Value::Object(_) | Value::Array(_)))
-        }
-    }
+    json_facts(s) & json_fact::KEY_VALUE != 0
 }
 
 /// TRUE for an empty or blank string, or a placeholder written in place of a null
@@ -336,20 +325,12 @@ fn placeholder_word(t: &str) -> bool {
 
 /// TRUE when the text is a JSON object naming some key twice.
 pub fn has_duplicate_keys(s: &str) -> bool {
-    object_members(s).is_some_and(|members| {
-        let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
-        keys.sort_unstable();
-        keys.windows(2).any(|w| w[0] == w[1])
-    })
+    json_facts(s) & json_fact::DUPLICATE_KEYS != 0
 }
 
 /// TRUE when the text is a JSON object with an object or array as some value.
 pub fn has_nested_value(s: &str) -> bool {
-    object_members(s).is_some_and(|members| {
-        members
-            .iter()
-            .any(|(_, v)| matches!(v, Value::Object(_) | Value::Array(_)))
-    })
+    json_facts(s) & json_fact::NESTED_VALUE != 0
 }
 
 /// Facts about a text as JSON, from one parse: what the JSON predicates ask of one value.

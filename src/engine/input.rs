@@ -128,7 +128,7 @@ fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
         let hidden = p
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.') || n.starts_with('_'));
+            .is_some_and(crate::store::hidden);
         if hidden {
             continue;
         }
@@ -389,9 +389,7 @@ async fn resolve_remote(paths: &[String]) -> Result<Input, InputError> {
                 .strip_prefix(&base)
                 .unwrap_or(key)
                 .trim_start_matches('/');
-            let skip = rel
-                .split('/')
-                .any(|s| s.starts_with('.') || s.starts_with('_'));
+            let skip = crate::store::hidden(rel);
             let matches = loc.glob.as_ref().is_none_or(|g| g.matches(key));
             if skip || !matches || InputFormat::of(Path::new(key)).is_none() {
                 continue;

@@ -190,21 +190,19 @@ impl PhysicalExpr for NarrowLogic {
 }
 
 /// AND and OR replaced by [`NarrowLogic`] in an expression.
-fn narrow(expr: Arc<dyn PhysicalExpr>) -> Result<Arc<dyn PhysicalExpr>> {
-    Ok(expr
-        .transform_up(|e| {
-            let Some(b) = e.downcast_ref::<BinaryExpr>() else {
-                return Ok(Transformed::no(e));
-            };
-            let and = match b.op() {
-                Operator::And => true,
-                Operator::Or => false,
-                _ => return Ok(Transformed::no(e)),
-            };
-            let n = NarrowLogic::new(and, Arc::clone(b.left()), Arc::clone(b.right()))?;
-            Ok(Transformed::yes(Arc::new(n) as Arc<dyn PhysicalExpr>))
-        })?
-        .data)
+fn narrow(expr: Arc<dyn PhysicalExpr>) -> Result<Transformed<Arc<dyn PhysicalExpr>>> {
+    expr.transform_up(|e| {
+        let Some(b) = e.downcast_ref::<BinaryExpr>() else {
+            return Ok(Transformed::no(e));
+        };
+        let and = match b.op() {
+            Operator::And => true,
+            Operator::Or => false,
+            _ => return Ok(Transformed::no(e)),
+        };
+        let n = NarrowLogic::new(and, Arc::clone(b.left()), Arc::clone(b.right()))?;
+        Ok(Transformed::yes(Arc::new(n) as Arc<dyn PhysicalExpr>))
+    })
 }
 
 /// Puts [`NarrowLogic`] in the expressions of aggregates (their arguments) and projections.
@@ -223,13 +221,15 @@ impl PhysicalOptimizerRule for NarrowPreSelection {
                     let mut changed = false;
                     let mut exprs = Vec::new();
                     for a in agg.aggr_expr() {
-                        let args = a
-                            .expressions()
-                            .into_iter()
-                            .map(narrow)
-                            .collect::<Result<Vec<_>>>()?;
+                        let mut this = false;
+                        let mut args = Vec::new();
+                        for e in a.expressions() {
+                            let t = narrow(e)?;
+                            this |= t.transformed;
+                            args.push(t.data);
+                        }
                         let order: Vec<_> = a.order_bys().iter().map(|s| s.expr.clone()).collect();
-                        match a.with_new_expressions(args, order) {
+                        match a.with_new_expressions(args, order).filter(|_| this) {
                             Some(new) => {
                                 changed = true;
                                 exprs.push(Arc::new(new));
@@ -243,19 +243,22 @@ impl PhysicalOptimizerRule for NarrowPreSelection {
                     }
                 }
                 if let Some(p) = node.downcast_ref::<ProjectionExec>() {
-                    let exprs = p
-                        .expr()
-                        .iter()
-                        .map(|pe| {
-                            Ok(ProjectionExpr {
-                                expr: narrow(Arc::clone(&pe.expr))?,
-                                alias: pe.alias.clone(),
-                            })
-                        })
-                        .collect::<Result<Vec<_>>>()?;
-                    let new: Arc<dyn ExecutionPlan> =
-                        Arc::new(ProjectionExec::try_new(exprs, Arc::clone(p.input()))?);
-                    return Ok(Transformed::yes(new));
+                    let mut changed = false;
+                    let mut exprs = Vec::new();
+                    for pe in p.expr() {
+                        let t = narrow(Arc::clone(&pe.expr))?;
+                        changed |= t.transformed;
+                        exprs.push(ProjectionExpr {
+                            expr: t.data,
+                            alias: pe.alias.clone(),
+                        });
+                    }
+                    // A projection without AND or OR (most of them) is left as it was.
+                    if changed {
+                        let new: Arc<dyn ExecutionPlan> =
+                            Arc::new(ProjectionExec::try_new(exprs, Arc::clone(p.input()))?);
+                        return Ok(Transformed::yes(new));
+                    }
                 }
                 Ok(Transformed::no(node))
             })?

@@ -447,7 +447,7 @@ fn join(base: &str, rel: &str) -> String {
 }
 
 /// Hidden or bookkeeping files (`.x`, `_SUCCESS`) are never data.
-fn hidden(rel: &str) -> bool {
+pub(crate) fn hidden(rel: &str) -> bool {
     rel.split('/')
         .any(|s| s.starts_with('.') || s.starts_with('_'))
 }
@@ -460,7 +460,7 @@ fn walk(dir: &std::path::Path, rel: &str, out: &mut Vec<layout::Entry>) {
     items.sort_by_key(|e| e.file_name());
     for item in items {
         let name = item.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || name.starts_with('_') {
+        if hidden(&name) {
             continue;
         }
         let r = join(rel, &name);
