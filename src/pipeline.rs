@@ -15,7 +15,7 @@ use crate::engine::{Dataset, EngineOptions};
 use crate::output;
 use crate::report::{DatasetInfo, Report, ReportFormat};
 use crate::rules::declaration::Declaration;
-use crate::rules::{Applicability, RuleSet};
+use crate::rules::{Applicability, Check, RuleSet};
 use anyhow::{anyhow, bail, Result};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -43,9 +43,10 @@ pub struct Request<'a> {
     pub output: Option<PathBuf>,
     /// Which of the version's datasets `paths` is (default: recognised by its columns).
     pub dataset: Option<String>,
-    /// The bundle's other datasets (`--dataset NAME=PATH`): each validated with its own
-    /// requirements, and registered beside the main one for the requirements that read both.
-    pub with: Vec<(String, String)>,
+    /// The bundle's other datasets (`--dataset NAME=PATH`, or the files of a bundle folder):
+    /// each validated with its own requirements, and registered beside the main one for the
+    /// requirements that read both.
+    pub with: Vec<(String, Vec<String>)>,
     /// Datasets registered beside the main one but not validated (a companion's view of the
     /// main dataset).
     pub beside: Vec<(String, Vec<String>)>,
@@ -95,6 +96,93 @@ struct Document<'a> {
 
 fn timing() -> bool {
     std::env::var_os("FOCUS_SQL_TIMING").is_some()
+}
+
+/// The files of a bundle grouped by the dataset their columns make them, when `paths` (on the
+/// local file system) hold files of more than one of the version's datasets: the Cost and Usage
+/// group (the version's first dataset) first, then the others in the version's order. None when
+/// the version has one dataset, the paths are in an object store, or every file is of one
+/// dataset.
+pub async fn split_bundle(
+    set: &RuleSet,
+    paths: &[String],
+) -> Result<Option<Vec<(String, Vec<String>)>>> {
+    if set.datasets.len() < 2 {
+        return Ok(None);
+    }
+    let Some(files) = input::local_files(paths).map_err(|e| anyhow!("{e}"))? else {
+        return Ok(None);
+    };
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for f in files {
+        let path = f.display().to_string();
+        let one = input::resolve(std::slice::from_ref(&path))
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        let columns = input::column_names(&one)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        let name = set.detect_dataset(&columns).dataset.clone();
+        match groups.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, g)) => g.push(path),
+            None => groups.push((name, vec![path])),
+        }
+    }
+    if groups.len() < 2 {
+        return Ok(None);
+    }
+    let order = set.dataset_names();
+    groups.sort_by_key(|(n, _)| order.iter().position(|o| o == n));
+    Ok(Some(groups))
+}
+
+/// The scorecard of a dataset the bundle lacks, when one of its requirements that applies says
+/// it must be present: that requirement fails, the others are skipped as not supplied.
+fn absent_report(set: &RuleSet, name: &str, applicability: &Applicability) -> Option<Report> {
+    use crate::check::outcome::{Outcome, Status};
+    let sub = set.for_dataset(name)?;
+    let undeclared = |r: &crate::rules::Rule| -> Vec<String> {
+        r.applicability
+            .iter()
+            .filter(|c| !applicability.declares(c))
+            .cloned()
+            .collect()
+    };
+    let required = sub.rules.iter().any(|r| {
+        matches!(&r.check, Check::Dataset(d) if d == name)
+            && r.removed.is_none()
+            && undeclared(r).is_empty()
+    });
+    if !required {
+        return None;
+    }
+    let mut base = std::collections::HashMap::new();
+    for r in &sub.rules {
+        let missing = undeclared(r);
+        let outcome = if let Some(why) = &r.removed {
+            Outcome::with(Status::Skip, format!("removed: {why}"))
+        } else if !missing.is_empty() {
+            let names: Vec<&str> = missing.iter().map(String::as_str).collect();
+            Outcome::not_applicable(&names)
+        } else if matches!(&r.check, Check::Dataset(d) if d == name) {
+            let mut o = Outcome::fail(1, None);
+            o.reason = Some(format!("the {name} dataset was not supplied"));
+            o
+        } else if r.check.children().is_empty() {
+            Outcome::with(Status::Skip, format!("the {name} dataset was not supplied"))
+        } else {
+            continue;
+        };
+        base.insert(r.id.clone(), outcome);
+    }
+    let outcomes = crate::check::resolve(&sub, base);
+    let info = DatasetInfo {
+        paths: Vec::new(),
+        format: crate::engine::input::InputFormat::Csv,
+        rows: 0,
+        columns: 0,
+    };
+    Some(Report::build(&sub, &outcomes, info, applicability.describe()))
 }
 
 /// Read a declaration and check it against the rule set: same FOCUS version, known ids.
@@ -229,7 +317,7 @@ impl Prepared<'_> {
         let others = request
             .with
             .iter()
-            .map(|(n, p)| (n.clone(), vec![p.clone()]))
+            .cloned()
             .chain(request.beside.iter().cloned());
         for (name, paths) in others {
             let catalog = request.set.dataset(&name).ok_or_else(|| {
@@ -253,18 +341,42 @@ impl Prepared<'_> {
                 unreadable.push(name);
             }
         }
-        for (name, path) in &request.with {
+        for (name, paths) in &request.with {
             if unreadable.contains(name) {
                 continue;
             }
-            let mut alone = Request::new(request.set, vec![path.clone()], request.engine.clone());
+            let mut alone = Request::new(request.set, paths.clone(), request.engine.clone());
             alone.applicability = applicability.clone();
             alone.dataset = Some(name.clone());
             alone.sample_rows = request.sample_rows;
-            alone.beside = vec![(set.catalog.dataset.clone(), request.paths.clone())];
+            // Every other dataset of the bundle is registered beside it.
+            alone.beside = std::iter::once((set.catalog.dataset.clone(), request.paths.clone()))
+                .chain(
+                    request
+                        .with
+                        .iter()
+                        .filter(|(n, _)| n != name && !unreadable.contains(n))
+                        .cloned(),
+                )
+                .collect();
             match Box::pin(alone.run()).await {
                 Ok(v) => companions.push(v.report),
                 Err(e) => problems.push(format!("the {name} dataset: {e:#}")),
+            }
+        }
+        // The version's datasets the bundle lacks: reported where a requirement that applies
+        // says they must be present (FOCUS 1.4: BillingPeriod and InvoiceDetail with payable
+        // invoices).
+        if request.beside.is_empty() {
+            for name in request.set.dataset_names() {
+                let given = name == set.catalog.dataset
+                    || request.with.iter().any(|(n, _)| *n == name);
+                if given {
+                    continue;
+                }
+                if let Some(r) = absent_report(request.set, &name, &applicability) {
+                    companions.push(r);
+                }
             }
         }
         if timing() {

@@ -5,9 +5,10 @@
 use focus_sql::rules::{FocusVersion, Keyword, RuleSet};
 
 /// (version, its ids file, how many ids)
-const VERSIONS: [(&str, &str, usize); 2] = [
+const VERSIONS: [(&str, &str, usize); 3] = [
     ("1.2", include_str!("focus-1.2-ids.tsv"), 621),
     ("1.3", include_str!("focus-1.3-ids.tsv"), 933),
+    ("1.4", include_str!("focus-1.4-ids.tsv"), 1514),
 ];
 
 fn load(version: &str) -> RuleSet {

@@ -183,6 +183,15 @@ fn plan_as_written(rule: &Rule, ds: &Dataset, opts: &RunOptions, known: &Known) 
             format!("permission ({}): {text}", rule.keyword),
         )),
         Check::AllOf(_) | Check::AnyOf(_) => Plan::Composite,
+        Check::Dataset(name) => {
+            if ds.catalog.dataset == *name || ds.attached.contains(name) {
+                Plan::Done(Outcome::pass())
+            } else {
+                let mut o = Outcome::fail(1, None);
+                o.reason = Some(format!("the {name} dataset was not supplied"));
+                Plan::Done(o)
+            }
+        }
         Check::Present { column } => {
             if ds.has_column(column) {
                 Plan::Done(Outcome::pass())

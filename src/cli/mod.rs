@@ -69,18 +69,46 @@ async fn load_rules_for(source: &RuleSource, paths: &[String]) -> Result<(RuleSe
     let version = match &source.focus_version {
         Some(v) => v.clone(),
         None => {
-            let input = crate::engine::input::resolve(paths)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let columns = crate::engine::input::column_names(&input)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let columns = columns_of(paths).await?;
             let (v, why) = rules::detect_version(&columns)?;
             eprintln!("focus-sql: FOCUS {v} ({why}; --focus-version chooses another)");
             v
         }
     };
     load_version(&version, source)
+}
+
+/// The columns of `paths`; for a folder whose files are of different datasets (a FOCUS 1.3+
+/// bundle), every column of any of its files.
+async fn columns_of(paths: &[String]) -> Result<Vec<String>> {
+    use crate::engine::input;
+    let whole = match input::resolve(paths).await {
+        Ok(i) => input::column_names(&i).await,
+        Err(e) => Err(e),
+    };
+    let err = match whole {
+        Ok(columns) => return Ok(columns),
+        Err(e) => e,
+    };
+    let files = match input::local_files(paths) {
+        Ok(Some(f)) if f.len() > 1 => f,
+        _ => bail!("{err}"),
+    };
+    let mut columns: Vec<String> = Vec::new();
+    for f in files {
+        let one = input::resolve(&[f.display().to_string()])
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for c in input::column_names(&one)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+        {
+            if !columns.contains(&c) {
+                columns.push(c);
+            }
+        }
+    }
+    Ok(columns)
 }
 
 fn load_version(version: &rules::FocusVersion, source: &RuleSource) -> Result<(RuleSet, usize)> {
@@ -168,14 +196,39 @@ async fn validate_one(
 ) -> Result<(crate::pipeline::Validation, usize)> {
     let (mut set, rule_errors) = load_rules_for(&a.source, &paths).await?;
     set.retain_prefixes(&a.only);
+    // A folder holding several datasets of a bundle: each validated as what its columns make it.
+    let mut with: Vec<(String, Vec<String>)> = a
+        .datasets
+        .iter()
+        .map(|(n, p)| (n.clone(), vec![p.clone()]))
+        .collect();
+    let mut dataset = None;
+    let mut paths = paths;
+    if with.is_empty() {
+        if let Some(mut groups) = crate::pipeline::split_bundle(&set, &paths).await? {
+            let (name, main) = groups.remove(0);
+            eprintln!(
+                "focus-sql: a bundle: {name} ({} file(s)){}",
+                main.len(),
+                groups
+                    .iter()
+                    .map(|(n, f)| format!(", {n} ({} file(s))", f.len()))
+                    .collect::<String>()
+            );
+            dataset = Some(name);
+            paths = main;
+            with = groups;
+        }
+    }
     let mut request = Request::new(&set, paths, a.engine.options());
+    request.dataset = dataset;
     request.applicability = a.applicability.clone();
     request.declaration = a.declaration.clone();
     request.invoices = a.invoices.clone();
     request.sample_rows = a.sample_rows;
     request.rules_dir = a.source.rules.clone();
     request.output = a.output.clone();
-    request.with = a.datasets.clone();
+    request.with = with;
     request.progress = std::io::stderr().is_terminal();
     let v = request.run().await?;
     Ok((v, rule_errors))
@@ -222,7 +275,11 @@ async fn gap_report(a: ReportArgs) -> Result<Code> {
     request.sample_rows = 0;
     request.rules_dir = a.source.rules.clone();
     request.output = a.output.clone();
-    request.with = a.datasets;
+    request.with = a
+        .datasets
+        .into_iter()
+        .map(|(n, p)| (n, vec![p]))
+        .collect();
     request.progress = std::io::stderr().is_terminal();
     let v = request.run().await?;
     let (Some(cert), Some(declaration)) = (&v.certification, &v.declaration) else {

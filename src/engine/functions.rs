@@ -599,6 +599,7 @@ pub fn register(ctx: &SessionContext) {
     }
     ctx.register_udaf(count_true());
     ctx.register_udf(and());
+    ctx.register_udf(super::schema::udf());
 }
 
 /// `focus_and(a, b)`: SQL's three-valued AND, evaluating both sides on every row (DataFusion's

@@ -188,7 +188,22 @@ pub fn say_once(line: String) {
     }
 }
 
+/// The data files `paths` name on the local file system (directories walked, globs expanded),
+/// or None when one of them is an object-store location.
+pub fn local_files(paths: &[String]) -> Result<Option<Vec<PathBuf>>, InputError> {
+    if paths.iter().any(|p| crate::store::is_remote(p)) {
+        return Ok(None);
+    }
+    expand_local(paths).map(|(files, _)| Some(files))
+}
+
 fn resolve_local(paths: &[String]) -> Result<Input, InputError> {
+    let (files, root) = expand_local(paths)?;
+    resolve_files(files, root)
+}
+
+/// The files `paths` name, and the directory they were found under when one was given.
+fn expand_local(paths: &[String]) -> Result<(Vec<PathBuf>, Option<PathBuf>), InputError> {
     let mut files = Vec::new();
     let mut root = None;
     for p in paths {
@@ -236,6 +251,10 @@ fn resolve_local(paths: &[String]) -> Result<Input, InputError> {
     if files.is_empty() {
         return Err(ierr(Path::new("."), "no input given"));
     }
+    Ok((files, root))
+}
+
+fn resolve_files(files: Vec<PathBuf>, root: Option<PathBuf>) -> Result<Input, InputError> {
     let format = one_format(&files)?;
     let mut sizes = Vec::new();
     for f in &files {

@@ -9,6 +9,7 @@ pub mod guard;
 pub mod input;
 pub mod json;
 pub mod narrow;
+pub mod schema;
 pub mod view;
 
 pub use error::clean_error;

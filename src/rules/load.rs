@@ -53,6 +53,7 @@ struct RawCheck {
     any_of: Option<Vec<String>>,
     evidence: Option<String>,
     permission: Option<String>,
+    dataset: Option<String>,
 }
 
 /// What a rule file needs from its version: the catalogs of its datasets and the shared
@@ -320,6 +321,7 @@ fn build_shape(raw: RawCheck, entity: &str, catalog: Option<&Catalog>) -> Result
         ("any_of", raw.any_of.is_some()),
         ("evidence", raw.evidence.is_some()),
         ("permission", raw.permission.is_some()),
+        ("dataset", raw.dataset.is_some()),
     ]
     .into_iter()
     .filter(|(_, set)| *set)
@@ -327,7 +329,7 @@ fn build_shape(raw: RawCheck, entity: &str, catalog: Option<&Catalog>) -> Result
     .collect();
     if shapes.len() != 1 {
         return Err(format!(
-            "check must have exactly one of row, sql, present, type, format, all_of, any_of, evidence, permission; found {}",
+            "check must have exactly one of row, sql, present, type, format, all_of, any_of, evidence, permission, dataset; found {}",
             if shapes.is_empty() { "none".to_string() } else { shapes.join(", ") }
         ));
     }
@@ -435,6 +437,7 @@ fn build_shape(raw: RawCheck, entity: &str, catalog: Option<&Catalog>) -> Result
         }
         "evidence" => Check::Evidence(nonempty(raw.evidence.unwrap(), "evidence")?),
         "permission" => Check::Permission(nonempty(raw.permission.unwrap(), "permission")?),
+        "dataset" => Check::Dataset(nonempty(raw.dataset.unwrap(), "dataset")?),
         _ => unreachable!("shape list above"),
     })
 }

@@ -21,7 +21,7 @@ pub use version::{FocusVersion, VersionManifest};
 pub use error::LoadError;
 pub use model::*;
 
-use catalog::Catalog;
+use catalog::{Catalog, FeatureLevel};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -73,6 +73,10 @@ fn version_of(rel: &Path) -> Option<String> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    walk_ext(dir, &["yaml", "yml"], out)
+}
+
+fn walk_ext(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok())
         .map(|e| e.path())
@@ -80,8 +84,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     entries.sort();
     for p in entries {
         if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            walk_ext(&p, exts, out)?;
+        } else if p
+            .extension()
+            .is_some_and(|e| exts.iter().any(|x| e == *x))
+        {
             out.push(p);
         }
     }
@@ -165,6 +172,40 @@ impl Sources {
                 out.version.insert(stem(&f), src);
             }
         }
+        // JSON Schemas: `DIR/schemas/`, or the one beside a version folder given as DIR.
+        let beside = dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("focus-"))
+            .then(|| dir.parent())
+            .flatten();
+        for root in std::iter::once(dir).chain(beside) {
+            let schemas = root.join(crate::engine::schema::SCHEMA_DIR);
+            if !schemas.is_dir() {
+                continue;
+            }
+            let mut files = Vec::new();
+            walk_ext(&schemas, &["json"], &mut files).map_err(|e| LoadError {
+                path: schemas.clone(),
+                line: None,
+                message: e.to_string(),
+            })?;
+            for f in files {
+                let rel = f.strip_prefix(root).unwrap_or(&f);
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                let text = std::fs::read_to_string(&f).map_err(|e| LoadError {
+                    path: f.clone(),
+                    line: None,
+                    message: format!("cannot read: {e}"),
+                })?;
+                let src = Source {
+                    display: f.clone(),
+                    text,
+                    embedded: false,
+                };
+                out.root.insert(rel, src);
+            }
+            break;
+        }
         Ok(out)
     }
 }
@@ -202,9 +243,11 @@ impl Sources {
 }
 
 /// The FOCUS version of a dataset with these columns, and why: the version whose datasets name
-/// the most of them; on a tie the older one (a 1.2 export also has every column 1.3 keeps).
+/// the most of them, less the mandatory columns of that version's best-matching dataset that
+/// are absent (a 1.4 export lacks 1.3's mandatory ProviderName and PublisherName); on a tie the
+/// older one (a 1.2 export also has every column 1.3 keeps).
 pub fn detect_version(columns: &[String]) -> Result<(FocusVersion, String), LoadError> {
-    let mut best: Option<(usize, FocusVersion, Vec<String>)> = None;
+    let mut best: Option<(i64, FocusVersion, Vec<String>)> = None;
     let mut known: Vec<String> = Vec::new();
     let mut oldest_catalog: Option<Catalog> = None;
     for v in embedded_versions() {
@@ -216,9 +259,25 @@ pub fn detect_version(columns: &[String]) -> Result<(FocusVersion, String), Load
         let mut sources = Sources::gather(&version, None)?;
         let (_, _, catalogs) = sources.take_support(&version)?;
         let mut names = Vec::new();
+        // (columns of the dataset present, its mandatory columns absent) of the best-matching
+        // dataset.
+        let mut dataset_fit: Option<(usize, usize)> = None;
         for src in catalogs {
             let catalog = Catalog::parse(&src.text, &src.display)?;
             names.extend(catalog.columns.iter().map(|c| c.name.clone()));
+            let present = catalog
+                .columns
+                .iter()
+                .filter(|c| columns.contains(&c.name))
+                .count();
+            let absent = catalog
+                .columns
+                .iter()
+                .filter(|c| c.level == FeatureLevel::Mandatory && !columns.contains(&c.name))
+                .count();
+            if dataset_fit.is_none_or(|(p, _)| present > p) {
+                dataset_fit = Some((present, absent));
+            }
             if oldest_catalog.is_none() {
                 oldest_catalog = Some(catalog);
             }
@@ -235,8 +294,10 @@ pub fn detect_version(columns: &[String]) -> Result<(FocusVersion, String), Load
             .cloned()
             .collect();
         known.extend(names);
-        if best.as_ref().is_none_or(|(n, _, _)| matched.len() > *n) {
-            best = Some((matched.len(), version, new));
+        let absent = dataset_fit.map_or(0, |(_, a)| a);
+        let score = matched.len() as i64 - absent as i64;
+        if best.as_ref().is_none_or(|(n, _, _)| score > *n) {
+            best = Some((score, version, new));
         }
     }
     let oldest_catalog = oldest_catalog.take();
@@ -320,6 +381,17 @@ impl RuleSet {
                 ),
             })?;
         let generic = GenericExamples::parse(&generic_src.text, &generic_src.display)?;
+        crate::engine::schema::provide(
+            root.iter()
+                .filter_map(|(rel, src)| {
+                    let name = rel
+                        .strip_prefix(crate::engine::schema::SCHEMA_DIR)?
+                        .strip_prefix('/')?
+                        .strip_suffix(".json")?;
+                    Some((name.to_string(), (src.display.clone(), src.text.clone())))
+                })
+                .collect(),
+        );
         let ctx = load::Context {
             version: version.as_str(),
             datasets: &datasets,

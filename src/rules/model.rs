@@ -168,6 +168,9 @@ pub enum Check {
     Evidence(String),
     /// A permission no data can violate; the text says why.
     Permission(String),
+    /// The named dataset of the version is part of the bundle (FOCUS 1.4: "BillingPeriod MUST be
+    /// present when ..."); an absent one is reported by the pipeline.
+    Dataset(String),
 }
 
 /// The placeholder a `for_each` row check writes in place of the column name.
@@ -185,6 +188,7 @@ impl Check {
             Check::AnyOf(_) => "any_of",
             Check::Evidence(_) => "evidence",
             Check::Permission(_) => "permission",
+            Check::Dataset(_) => "dataset",
         }
     }
 

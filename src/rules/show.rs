@@ -115,6 +115,9 @@ pub fn show(r: &Rule) -> String {
         Check::Permission(t) => {
             let _ = writeln!(s, "  permission: {t}");
         }
+        Check::Dataset(d) => {
+            let _ = writeln!(s, "  the {d} dataset is part of the bundle");
+        }
     }
     for (i, ex) in r.examples.iter().enumerate() {
         let _ = writeln!(
