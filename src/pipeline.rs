@@ -177,12 +177,18 @@ fn absent_report(set: &RuleSet, name: &str, applicability: &Applicability) -> Op
     }
     let outcomes = crate::check::resolve(&sub, base);
     let info = DatasetInfo {
+        name: name.to_string(),
         paths: Vec::new(),
         format: crate::engine::input::InputFormat::Csv,
         rows: 0,
         columns: 0,
     };
-    Some(Report::build(&sub, &outcomes, info, applicability.describe()))
+    Some(Report::build(
+        &sub,
+        &outcomes,
+        info,
+        applicability.describe(),
+    ))
 }
 
 /// Read a declaration and check it against the rule set: same FOCUS version, known ids.
@@ -369,8 +375,8 @@ impl Prepared<'_> {
         // invoices).
         if request.beside.is_empty() {
             for name in request.set.dataset_names() {
-                let given = name == set.catalog.dataset
-                    || request.with.iter().any(|(n, _)| *n == name);
+                let given =
+                    name == set.catalog.dataset || request.with.iter().any(|(n, _)| *n == name);
                 if given {
                     continue;
                 }
@@ -396,6 +402,7 @@ impl Prepared<'_> {
             eprintln!("timing: evaluating the rules: {:.2?}", started.elapsed());
         }
         let info = DatasetInfo {
+            name: set.catalog.dataset.clone(),
             paths: input
                 .files
                 .iter()
@@ -421,6 +428,7 @@ impl Prepared<'_> {
                     certify::certify(
                         &dataset,
                         &report,
+                        &companions,
                         set,
                         d,
                         invoices.as_deref(),

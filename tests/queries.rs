@@ -35,7 +35,10 @@ fn every_saved_query_gives_its_expected_result_on_the_sample() {
         // A FOCUS 1.3 query runs on the 1.3 sample bundle, with the tables its header names.
         let text = fs::read_to_string(root().join("queries").join(format!("{name}.sql"))).unwrap();
         let mut args: Vec<String> = vec!["query".into()];
-        if text.lines().any(|l| l.trim() == "-- focus: 1.3") {
+        if text.lines().any(|l| l.trim() == "-- focus: 1.4") {
+            // A FOCUS 1.4 query runs on the 1.4 sample bundle folder: every dataset a table.
+            args.push(testdata("focus-1.4"));
+        } else if text.lines().any(|l| l.trim() == "-- focus: 1.3") {
             args.push(testdata("focus-1.3/cost-and-usage.csv"));
             if text.contains("-- tables: ContractCommitment") {
                 args.push("--table".into());

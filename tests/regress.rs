@@ -226,7 +226,10 @@ fn editing_one_rule_surfaces_exactly_the_expected_regression() {
         .chain(want_counts.iter().map(|(d, _, _)| d))
         .collect();
     for c in changes {
-        if c["rule"] == ID {
+        // The loose rule file also reaches the other versions' datasets (a bundle's companion
+        // datasets key it `Dataset:Id`), where the baseline has no such requirement.
+        let rule = c["rule"].as_str().unwrap_or_default();
+        if rule == ID || rule.ends_with(&format!(":{ID}")) {
             continue;
         }
         assert!(c["via"].is_string(), "an unexplained change: {c}");

@@ -537,8 +537,10 @@ fn finding(r: &RuleEntry, d: &Declaration) -> Finding {
 }
 
 impl Certification {
+    /// The verdict over `report` and the scorecards of the bundle's other datasets.
     pub fn build(
         report: &Report,
+        companions: &[Report],
         set: &RuleSet,
         d: &Declaration,
         evidence: Vec<EvidenceResult>,
@@ -553,7 +555,10 @@ impl Certification {
         };
         let (mut met, mut applicable) = (0u64, 0u64);
         let mut unattested = Vec::new();
-        for r in &report.rules {
+        let all = std::iter::once(report)
+            .chain(companions)
+            .flat_map(|rep| rep.rules.iter());
+        for r in all {
             match r.status {
                 Status::Skip => {}
                 Status::Pass => {
@@ -574,8 +579,14 @@ impl Certification {
                 continue;
             }
             let f = finding(r, d);
+            // A column's level is that of the dataset the requirement belongs to.
+            let catalog = set
+                .datasets
+                .iter()
+                .find(|(prefix, _)| !prefix.is_empty() && r.id.starts_with(prefix.as_str()))
+                .map_or(&set.catalog, |(_, c)| c);
             let level = (r.entity_type == EntityType::Column)
-                .then(|| set.catalog.column(&r.entity).map(|c| c.level))
+                .then(|| catalog.column(&r.entity).map(|c| c.level))
                 .flatten();
             let counted_column = matches!(
                 level,
@@ -684,6 +695,7 @@ impl Certification {
 pub async fn certify(
     ds: &Dataset,
     report: &Report,
+    companions: &[Report],
     set: &RuleSet,
     d: &Declaration,
     invoices: Option<&Path>,
@@ -700,5 +712,12 @@ pub async fn certify(
         e.requirements.retain(|r| set.get(r).is_some());
     }
     let sufficiency = sufficiency(ds, report.dataset.rows).await;
-    Ok(Certification::build(report, set, d, evidence, sufficiency))
+    Ok(Certification::build(
+        report,
+        companions,
+        set,
+        d,
+        evidence,
+        sufficiency,
+    ))
 }

@@ -275,11 +275,7 @@ async fn gap_report(a: ReportArgs) -> Result<Code> {
     request.sample_rows = 0;
     request.rules_dir = a.source.rules.clone();
     request.output = a.output.clone();
-    request.with = a
-        .datasets
-        .into_iter()
-        .map(|(n, p)| (n, vec![p]))
-        .collect();
+    request.with = a.datasets.into_iter().map(|(n, p)| (n, vec![p])).collect();
     request.progress = std::io::stderr().is_terminal();
     let v = request.run().await?;
     let (Some(cert), Some(declaration)) = (&v.certification, &v.declaration) else {
@@ -446,7 +442,20 @@ async fn query(a: QueryArgs) -> Result<Code> {
         None => a.paths.clone(),
     };
     let (set, _) = load_rules_for(&a.source, &paths).await?;
-    // A FOCUS 1.3 Contract Commitment file is the table ContractCommitment, typed as such.
+    let mut tables: Vec<(String, Vec<String>)> = a
+        .tables
+        .iter()
+        .map(|(n, p)| (n.clone(), vec![p.clone()]))
+        .collect();
+    let mut paths = paths;
+    // A bundle folder: each dataset is the table of its name.
+    if tables.is_empty() {
+        if let Some(mut groups) = crate::pipeline::split_bundle(&set, &paths).await? {
+            paths = groups.remove(0).1;
+            tables = groups;
+        }
+    }
+    // A Contract Commitment file is the table ContractCommitment, typed as such.
     let input = crate::engine::input::resolve(&paths)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -455,7 +464,7 @@ async fn query(a: QueryArgs) -> Result<Code> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let ds = crate::query::open(
         &paths,
-        &a.tables,
+        &tables,
         &set,
         set.detect_dataset(&columns),
         &a.engine.options(),

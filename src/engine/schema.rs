@@ -45,7 +45,10 @@ pub fn validator(name: &str) -> std::result::Result<Compiled, String> {
     let path = format!("{SCHEMA_DIR}/{name}.json");
     let (display, text) = match texts.get(name) {
         Some((display, text)) => (display.display().to_string(), text.clone()),
-        None => match crate::rules::embedded::all().iter().find(|(p, _)| *p == path) {
+        None => match crate::rules::embedded::all()
+            .iter()
+            .find(|(p, _)| *p == path)
+        {
             Some((_, text)) => (format!("rules.d/{path}"), text.to_string()),
             None => {
                 let mut known: Vec<String> = crate::rules::embedded::all()
@@ -121,9 +124,7 @@ impl ScalarUDFImpl for JsonSchemaFn {
                 continue;
             }
             let text = values.value(i);
-            let ok = *seen
-                .entry(text)
-                .or_insert_with(|| is_valid(&schema, text));
+            let ok = *seen.entry(text).or_insert_with(|| is_valid(&schema, text));
             out.append_value(ok);
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))

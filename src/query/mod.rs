@@ -586,7 +586,7 @@ pub async fn run_script(ds: &Dataset, sql: &str) -> anyhow::Result<Vec<RecordBat
 /// refusing an `output` that is one of the inputs.
 pub async fn open(
     paths: &[String],
-    tables: &[(String, String)],
+    tables: &[(String, Vec<String>)],
     set: &crate::rules::RuleSet,
     catalog: &Catalog,
     engine: &crate::engine::EngineOptions,
@@ -596,12 +596,10 @@ pub async fn open(
     use anyhow::anyhow;
     let main = input::resolve(paths).await.map_err(|e| anyhow!("{e}"))?;
     let mut extra = Vec::new();
-    for (name, path) in tables {
+    for (name, paths) in tables {
         extra.push((
             name,
-            input::resolve(std::slice::from_ref(path))
-                .await
-                .map_err(|e| anyhow!("{e}"))?,
+            input::resolve(paths).await.map_err(|e| anyhow!("{e}"))?,
         ));
     }
     if let Some(out) = output {

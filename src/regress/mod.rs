@@ -163,7 +163,19 @@ async fn run_one(
         let set = sets
             .get(&spec.focus_version)
             .ok_or_else(|| anyhow::anyhow!("no rules for FOCUS {}", spec.focus_version))?;
-        let mut request = Request::new(set, corpus.resolve_paths(spec), engine.clone());
+        // A bundle folder: each dataset validated as what its columns make it.
+        let mut paths = corpus.resolve_paths(spec);
+        let mut dataset = None;
+        let mut with = Vec::new();
+        if let Some(mut groups) = crate::pipeline::split_bundle(set, &paths).await? {
+            let (name, main) = groups.remove(0);
+            dataset = Some(name);
+            paths = main;
+            with = groups;
+        }
+        let mut request = Request::new(set, paths, engine.clone());
+        request.dataset = dataset;
+        request.with = with;
         request.applicability = spec
             .applicability
             .as_arg()
@@ -173,20 +185,35 @@ async fn run_one(
         request.sample_rows = 0;
         let prepared = request.prepare().await?;
         run.format = Some(prepared.input.format.as_str().to_string());
-        let report = prepared.run().await?.report;
+        let v = prepared.run().await?;
+        let report = &v.report;
+        let conformant = v.conformant();
         run.rows = Some(report.dataset.rows);
-        run.conformant = Some(report.summary.conformant);
-        run.mandatory_failures = report.summary.mandatory_failures;
+        run.conformant = Some(conformant);
+        run.mandatory_failures = std::iter::once(report)
+            .chain(&v.companions)
+            .map(|r| r.summary.mandatory_failures)
+            .sum();
+        // The bundle's other datasets: their requirements keyed `Dataset:Id` (attribute
+        // requirements are reported in each dataset).
+        let rules =
+            report
+                .rules
+                .iter()
+                .map(|r| (r.id.clone(), r))
+                .chain(v.companions.iter().flat_map(|c| {
+                    c.rules
+                        .iter()
+                        .map(move |r| (format!("{}:{}", c.dataset.name, r.id), r))
+                }));
         run.state = DatasetState {
             readable: true,
             rows: Some(report.dataset.rows),
-            conformant: Some(report.summary.conformant),
-            rules: report
-                .rules
-                .iter()
-                .map(|r| {
+            conformant: Some(conformant),
+            rules: rules
+                .map(|(key, r)| {
                     (
-                        r.id.clone(),
+                        key,
                         RuleState {
                             status: r.status,
                             violations: r.violations,

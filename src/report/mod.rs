@@ -84,6 +84,8 @@ pub struct RuleEntry {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DatasetInfo {
+    /// The FOCUS dataset validated (CostAndUsage, ContractCommitment, ...).
+    pub name: String,
     pub paths: Vec<String>,
     pub format: InputFormat,
     pub rows: u64,

@@ -59,8 +59,9 @@ pub fn render_scorecard(
     let s = &report.summary;
     writeln!(
         out,
-        "focus-sql: FOCUS {} validation of {} ({}, {} rows, {} columns)",
+        "focus-sql: FOCUS {} {} validation of {} ({}, {} rows, {} columns)",
         report.focus_version,
+        report.dataset.name,
         report.dataset.paths.join(", "),
         report.dataset.format,
         report.dataset.rows,

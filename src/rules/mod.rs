@@ -85,10 +85,7 @@ fn walk_ext(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> std::io::Resul
     for p in entries {
         if p.is_dir() {
             walk_ext(&p, exts, out)?;
-        } else if p
-            .extension()
-            .is_some_and(|e| exts.iter().any(|x| e == *x))
-        {
+        } else if p.extension().is_some_and(|e| exts.iter().any(|x| e == *x)) {
             out.push(p);
         }
     }
@@ -244,8 +241,9 @@ impl Sources {
 
 /// The FOCUS version of a dataset with these columns, and why: the version whose datasets name
 /// the most of them, less the mandatory columns of that version's best-matching dataset that
-/// are absent (a 1.4 export lacks 1.3's mandatory ProviderName and PublisherName); on a tie the
-/// older one (a 1.2 export also has every column 1.3 keeps).
+/// are absent from a file that looks like a whole export (a 1.4 export lacks 1.3's mandatory
+/// ProviderName and PublisherName); on a tie the older one (a 1.2 export also has every column
+/// 1.3 keeps).
 pub fn detect_version(columns: &[String]) -> Result<(FocusVersion, String), LoadError> {
     let mut best: Option<(i64, FocusVersion, Vec<String>)> = None;
     let mut known: Vec<String> = Vec::new();
@@ -275,6 +273,19 @@ pub fn detect_version(columns: &[String]) -> Result<(FocusVersion, String), Load
                 .iter()
                 .filter(|c| c.level == FeatureLevel::Mandatory && !columns.contains(&c.name))
                 .count();
+            let mandatory = catalog
+                .columns
+                .iter()
+                .filter(|c| c.level == FeatureLevel::Mandatory)
+                .count();
+            // Absent mandatory columns count only against a file that looks like a whole
+            // export (at least half its mandatory columns there): a file of a few columns
+            // says nothing by what it lacks.
+            let absent = if (mandatory - absent) * 2 >= mandatory {
+                absent
+            } else {
+                0
+            };
             if dataset_fit.is_none_or(|(p, _)| present > p) {
                 dataset_fit = Some((present, absent));
             }
@@ -605,5 +616,47 @@ impl RuleSet {
         } else {
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The column names of a version's first catalog.
+    fn columns_of(version: &str) -> Vec<String> {
+        let v = FocusVersion::parse(version).unwrap();
+        let mut sources = Sources::gather(&v, None).unwrap();
+        let (_, _, catalogs) = sources.take_support(&v).unwrap();
+        let cat = Catalog::parse(&catalogs[0].text, &catalogs[0].display).unwrap();
+        cat.columns.iter().map(|c| c.name.clone()).collect()
+    }
+
+    fn detected(columns: &[String]) -> String {
+        detect_version(columns).unwrap().0.to_string()
+    }
+
+    #[test]
+    fn each_version_is_detected_from_its_own_columns() {
+        for v in ["1.2", "1.3", "1.4"] {
+            assert_eq!(detected(&columns_of(v)), v);
+        }
+    }
+
+    #[test]
+    fn a_1_3_export_without_provider_and_publisher_reads_as_1_4() {
+        let mut cols = columns_of("1.3");
+        cols.retain(|c| c != "ProviderName" && c != "PublisherName");
+        // Without the columns 1.4 adds too (both conditional): the removed ones decide.
+        cols.retain(|c| c != "CommitmentProgramEligibilityDetails" && c != "InvoiceDetailId");
+        assert_eq!(detected(&cols), "1.4");
+    }
+
+    #[test]
+    fn a_file_of_a_few_columns_is_not_judged_by_what_it_lacks() {
+        let cols: Vec<String> = ["ServiceProviderName", "HostProviderName", "ContractApplied"]
+            .map(String::from)
+            .into();
+        assert_eq!(detected(&cols), "1.3");
     }
 }

@@ -38,18 +38,28 @@ pub const NAMES: [&str; 5] = [
     "AllocatedResourceName",
 ];
 /// Identifier columns where account and resource ids may be embedded (ARN-like ids), and the
-/// JSON object columns whose elements name contract commitments and resources.
-pub const EMBEDDING_IDS: [&str; 6] = [
+/// JSON object columns whose elements name contract commitments, resources and accounts (the
+/// FOCUS 1.4 invoice detail ids and grain, and commitment applicability rules, too).
+pub const EMBEDDING_IDS: [&str; 11] = [
     "InvoiceId",
     "SkuId",
     "SkuPriceId",
     "ResourceType",
     "ContractApplied",
     "AllocatedMethodDetails",
+    "InvoiceDetailId",
+    "PaymentCurrencyInvoiceDetailId",
+    "ReferenceInvoiceId",
+    "InvoiceDetailGrain",
+    "ContractCommitmentApplicability",
 ];
 /// Free-text columns, where names may appear too ("Hours for web-01"); custom `x_` text columns
 /// are treated the same way.
-pub const FREE_TEXT: [&str; 2] = ["ChargeDescription", "ContractCommitmentDescription"];
+pub const FREE_TEXT: [&str; 3] = [
+    "ChargeDescription",
+    "ContractCommitmentDescription",
+    "InvoiceDetailDescription",
+];
 /// Values shorter than this are not looked for inside other text (they would match anywhere).
 const MIN_EMBEDDED: usize = 4;
 
