@@ -600,6 +600,21 @@ pub fn register(ctx: &SessionContext) {
     ctx.register_udaf(count_true());
     ctx.register_udf(and());
     ctx.register_udf(super::schema::udf());
+    // Costly row functions run once per distinct value of a batch (built-ins included).
+    let costly: Vec<_> = ctx
+        .state()
+        .scalar_functions()
+        .values()
+        .filter(|f| {
+            super::distinct::worth_wrapping(f.name())
+                && f.signature().volatility == Volatility::Immutable
+        })
+        .cloned()
+        .collect();
+    for f in costly {
+        let f = super::regex::cached(&f).unwrap_or_else(|| f.as_ref().clone());
+        ctx.register_udf(super::distinct::per_distinct(&f));
+    }
 }
 
 /// `focus_and(a, b)`: SQL's three-valued AND, evaluating both sides on every row (DataFusion's

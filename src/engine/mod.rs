@@ -2,6 +2,7 @@
 //! functions, case-sensitive identifiers), registers a dataset and its typed FOCUS view, and
 //! runs read-only SQL.
 
+pub mod distinct;
 pub mod error;
 pub mod formats;
 pub mod functions;
@@ -9,6 +10,7 @@ pub mod guard;
 pub mod input;
 pub mod json;
 pub mod narrow;
+pub mod regex;
 pub mod schema;
 pub mod view;
 
