@@ -290,6 +290,35 @@ fn query_registers_every_dataset_of_a_bundle_folder_typed() {
     assert!(!row.ends_with("Utf8"), "{out}");
 }
 
+/// A commitment the charges apply cost to but the Contract Commitment dataset does not list is
+/// shown by the saved query (no FOCUS requirement makes it a violation).
+#[test]
+fn the_references_query_shows_a_commitment_the_bundle_does_not_list() {
+    let dir = bundle_copy(
+        "focus14-references",
+        "contract-commitment.csv",
+        Some(&|t: String| t.replace("cc-2026-spend", "cc-2026-other")),
+    );
+    let o = run(&[
+        "query",
+        dir.to_str().unwrap(),
+        "--saved",
+        "contract_commitment_references",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let row = out
+        .lines()
+        .find(|l| l.contains(",cc-2026-spend,"))
+        .unwrap_or_else(|| panic!("the referenced commitment is listed: {out}"));
+    assert!(row.contains(",false,"), "{out}");
+    // Conformance is unchanged: no requirement says a referenced commitment must be listed.
+    let v = validate(&dir, &["--declaration", &declaration()]);
+    assert_eq!(code(&v), 0, "{}", stderr(&v));
+}
+
 #[test]
 fn a_bundle_scrubbed_with_one_key_keeps_its_links_and_its_verdict() {
     let dir = scratch("focus14-scrub");

@@ -43,15 +43,20 @@ impl Hash for PerDistinct {
     }
 }
 
-/// The functions worth evaluating per distinct value: regular expressions and JSON parsing, the
-/// costly tests rules apply to repetitive columns.
+/// The functions worth evaluating per distinct value: regular expressions and the JSON
+/// functions that parse a value, the costly tests rules apply to repetitive columns. The JSON
+/// facts (`focus_is_json`, `focus_is_key_value`, duplicate and nested tests) are left alone:
+/// they already share one parse per distinct value among themselves, which relies on being
+/// handed the batch's own array.
 pub fn worth_wrapping(name: &str) -> bool {
     name.starts_with("regexp_")
-        || name.starts_with("focus_json")
-        || matches!(
-            name,
-            "focus_is_json" | "focus_is_json_object" | "focus_is_key_value" | "focus_is_unit"
-        )
+        || (name.starts_with("focus_json")
+            && !matches!(
+                name,
+                "focus_json_has_duplicate_keys"
+                    | "focus_json_has_nested_value"
+                    | "focus_json_schema"
+            ))
 }
 
 /// `f`, evaluated per distinct value of its string column.
