@@ -211,7 +211,7 @@ pub fn load_declaration(path: &Path, set: &RuleSet) -> Result<Declaration> {
             set.version
         );
     }
-    let unknown = d.unknown_requirements(&|id: &str| set.get(id).is_some());
+    let unknown = d.unknown_requirements(&|id: &str| set.knows(id));
     if !unknown.is_empty() {
         bail!(
             "{}: unknown requirement id(s): {}",

@@ -319,6 +319,24 @@ fn the_references_query_shows_a_commitment_the_bundle_does_not_list() {
     assert_eq!(code(&v), 0, "{}", stderr(&v));
 }
 
+/// `--only` narrows what is checked, not what the declaration may name: an attestation of a
+/// requirement left out is no error.
+#[test]
+fn only_with_a_declaration_that_attests_a_requirement_left_out() {
+    let o = validate(
+        Path::new(&testdata(BUNDLE)),
+        &["--declaration", &declaration(), "--only", "CAU-Tags"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&o);
+    let rules = all_rules(&r);
+    assert!(rules.iter().any(|x| x["id"] == "CAU-Tags-C-001-M"), "{r}");
+    assert!(
+        !rules.iter().any(|x| x["id"] == "CAU-BilledCost-C-007-C"),
+        "{r}"
+    );
+}
+
 #[test]
 fn a_bundle_scrubbed_with_one_key_keeps_its_links_and_its_verdict() {
     let dir = scratch("focus14-scrub");

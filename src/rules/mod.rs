@@ -46,6 +46,9 @@ pub struct RuleSet {
     pub datasets: Vec<(String, Catalog)>,
     pub rules: Vec<Rule>,
     index: HashMap<String, usize>,
+    /// Requirements of the version left out by `retain_prefixes` (`--only`): still known, so a
+    /// declaration that attests one of them is not in error.
+    left_out: HashSet<String>,
 }
 
 /// A rule set plus the files that failed to load (reported, not fatal).
@@ -429,6 +432,7 @@ impl RuleSet {
                 datasets,
                 rules,
                 index,
+                left_out: HashSet::new(),
             },
             errors,
         })
@@ -538,8 +542,19 @@ impl RuleSet {
                 }
             }
         }
+        self.left_out.extend(
+            self.rules
+                .iter()
+                .filter(|r| !keep.contains(&r.id))
+                .map(|r| r.id.clone()),
+        );
         self.rules.retain(|r| keep.contains(&r.id));
         self.reindex();
+    }
+
+    /// Whether `id` is a requirement of this version, selected or left out by `--only`.
+    pub fn knows(&self, id: &str) -> bool {
+        self.get(id).is_some() || self.left_out.contains(id)
     }
 
     /// Structural problems: unknown references, cycles, missing examples.
