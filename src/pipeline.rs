@@ -50,6 +50,9 @@ pub struct Request<'a> {
     /// Datasets registered beside the main one but not validated (a companion's view of the
     /// main dataset).
     pub beside: Vec<(String, Vec<String>)>,
+    /// The columnar copy of a dataset in `beside` that was read from CSV (the main dataset's,
+    /// made when it was opened), read in its place so a companion does not parse the CSV again.
+    pub beside_copy: Option<(String, std::path::PathBuf)>,
     /// Show a progress line on standard error (when it is a terminal).
     pub progress: bool,
 }
@@ -238,6 +241,7 @@ impl<'a> Request<'a> {
             dataset: None,
             with: Vec::new(),
             beside: Vec::new(),
+            beside_copy: None,
             progress: false,
         }
     }
@@ -335,9 +339,20 @@ impl Prepared<'_> {
             })?;
             // An unreadable second dataset is reported; the first is still validated (the
             // requirements that read both then say which dataset they lack).
-            let attached = match input::resolve(&paths).await {
+            let copy = request
+                .beside_copy
+                .as_ref()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, p)| vec![p.display().to_string()]);
+            let attached = match input::resolve(copy.as_ref().unwrap_or(&paths)).await {
                 Ok(other) => dataset
-                    .attach_as(&name, &other, catalog, crate::engine::view::ViewKind::Rules)
+                    .attach_read_as(
+                        &name,
+                        &other,
+                        copy.is_some() || other.format.is_text(),
+                        catalog,
+                        crate::engine::view::ViewKind::Rules,
+                    )
                     .await
                     .map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
@@ -356,6 +371,9 @@ impl Prepared<'_> {
             alone.dataset = Some(name.clone());
             alone.sample_rows = request.sample_rows;
             // Every other dataset of the bundle is registered beside it.
+            alone.beside_copy = dataset
+                .staged_copy()
+                .map(|p| (set.catalog.dataset.clone(), p.to_path_buf()));
             alone.beside = std::iter::once((set.catalog.dataset.clone(), request.paths.clone()))
                 .chain(
                     request

@@ -337,6 +337,52 @@ fn only_with_a_declaration_that_attests_a_requirement_left_out() {
     );
 }
 
+/// A large CSV of charges is parsed once: the companion datasets' cross-dataset requirements
+/// read the columnar copy the Cost and Usage validation made, and still see every charge.
+#[test]
+fn companions_of_a_large_csv_read_its_columnar_copy_and_still_reconcile() {
+    let dir = bundle_copy("focus14-large-csv", "cost-and-usage.csv", None);
+    let charges = dir.join("cost-and-usage.csv");
+    let o = run(&[
+        "synth",
+        "--focus-version",
+        "1.4",
+        "--template",
+        &testdata("focus-1.4/cost-and-usage.csv"),
+        "--rows",
+        "24000",
+        "-o",
+        charges.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Large enough to be copied to columnar form (16 MiB and more).
+    assert!(fs::metadata(&charges).unwrap().len() >= 16 << 20);
+    // The invoice now names the synthetic charges' issuer but claims far more than they cost.
+    let issuer = {
+        let q = run(&[
+            "query",
+            charges.to_str().unwrap(),
+            "--format",
+            "csv",
+            "-c",
+            "SELECT MIN(InvoiceIssuerName) FROM CostAndUsage",
+        ]);
+        stdout(&q).lines().nth(1).unwrap().to_string()
+    };
+    let invoice = fs::read_to_string(testdata("focus-1.4/invoice-detail.csv"))
+        .unwrap()
+        .replace("Nimbus Cloud", &issuer)
+        .replace("\n29.88,", "\n99999999.88,");
+    fs::write(dir.join("invoice-detail.csv"), invoice).unwrap();
+    let v = validate(&dir, &["--declaration", &declaration()]);
+    assert_eq!(code(&v), 1, "{}", stderr(&v));
+    let r = json(&v);
+    let rules = all_rules(&r);
+    let reconciled = find(&rules, "IND-BilledCost-C-010-C");
+    assert_eq!(reconciled["status"], "fail", "{reconciled}");
+    assert_eq!(reconciled["violations"], 1, "{reconciled}");
+}
+
 #[test]
 fn a_bundle_scrubbed_with_one_key_keeps_its_links_and_its_verdict() {
     let dir = scratch("focus14-scrub");

@@ -362,6 +362,25 @@ impl Dataset {
         catalog: &Catalog,
         kind: view::ViewKind,
     ) -> Result<(), InputError> {
+        self.attach_read_as(name, input, input.format.is_text(), catalog, kind)
+            .await
+    }
+
+    /// The columnar copy of this dataset's CSV input, when it made one (large CSV inputs).
+    pub fn staged_copy(&self) -> Option<&std::path::Path> {
+        self._staged.as_deref()
+    }
+
+    /// Register another dataset as table `name`; `text` says its values are read as written
+    /// (a CSV file, or the columnar copy of one), so the view parses them as a CSV's are.
+    pub async fn attach_read_as(
+        &mut self,
+        name: &str,
+        input: &Input,
+        text: bool,
+        catalog: &Catalog,
+        kind: view::ViewKind,
+    ) -> Result<(), InputError> {
         let err = |m: String| InputError {
             path: input.files[0].clone(),
             message: m,
@@ -382,7 +401,7 @@ impl Dataset {
         let source = format!("{name}__source");
         let schema = input::register(&self.ctx, &source, input, true).await?;
         let columns = SourceColumn::of(&schema);
-        let sql = view::view_sql(&columns, catalog, input.format.is_text(), kind, &source);
+        let sql = view::view_sql(&columns, catalog, text, kind, &source);
         self.views.push(format!("{name}: {sql}"));
         self.attached_columns
             .extend(columns.iter().map(|c| c.name.clone()));
