@@ -101,15 +101,19 @@ fn timing() -> bool {
     std::env::var_os("FOCUS_SQL_TIMING").is_some()
 }
 
+/// A bundle's files grouped by dataset: the first of the version's datasets present, and the
+/// others in the version's order.
+#[derive(Debug)]
+pub struct Bundle {
+    pub dataset: String,
+    pub paths: Vec<String>,
+    pub others: Vec<(String, Vec<String>)>,
+}
+
 /// The files of a bundle grouped by the dataset their columns make them, when `paths` (on the
-/// local file system) hold files of more than one of the version's datasets: the Cost and Usage
-/// group (the version's first dataset) first, then the others in the version's order. None when
-/// the version has one dataset, the paths are in an object store, or every file is of one
-/// dataset.
-pub async fn split_bundle(
-    set: &RuleSet,
-    paths: &[String],
-) -> Result<Option<Vec<(String, Vec<String>)>>> {
+/// local file system) hold files of more than one of the version's datasets. None when the
+/// version has one dataset, the paths are in an object store, or every file is of one dataset.
+pub async fn split_bundle(set: &RuleSet, paths: &[String]) -> Result<Option<Bundle>> {
     if set.datasets.len() < 2 {
         return Ok(None);
     }
@@ -136,7 +140,12 @@ pub async fn split_bundle(
     }
     let order = set.dataset_names();
     groups.sort_by_key(|(n, _)| order.iter().position(|o| o == n));
-    Ok(Some(groups))
+    let (dataset, paths) = groups.remove(0);
+    Ok(Some(Bundle {
+        dataset,
+        paths,
+        others: groups,
+    }))
 }
 
 /// The scorecard of a dataset the bundle lacks, when one of its requirements that applies says

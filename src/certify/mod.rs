@@ -581,10 +581,8 @@ impl Certification {
             let f = finding(r, d);
             // A column's level is that of the dataset the requirement belongs to.
             let catalog = set
-                .datasets
-                .iter()
-                .find(|(prefix, _)| !prefix.is_empty() && r.id.starts_with(prefix.as_str()))
-                .map_or(&set.catalog, |(_, c)| c);
+                .get(&r.id)
+                .map_or(&set.catalog, |rule| set.catalog_of(rule));
             let level = (r.entity_type == EntityType::Column)
                 .then(|| catalog.column(&r.entity).map(|c| c.level))
                 .flatten();

@@ -205,19 +205,19 @@ async fn validate_one(
     let mut dataset = None;
     let mut paths = paths;
     if with.is_empty() {
-        if let Some(mut groups) = crate::pipeline::split_bundle(&set, &paths).await? {
-            let (name, main) = groups.remove(0);
+        if let Some(b) = crate::pipeline::split_bundle(&set, &paths).await? {
             eprintln!(
-                "focus-sql: a bundle: {name} ({} file(s)){}",
-                main.len(),
-                groups
+                "focus-sql: a bundle: {} ({} file(s)){}",
+                b.dataset,
+                b.paths.len(),
+                b.others
                     .iter()
                     .map(|(n, f)| format!(", {n} ({} file(s))", f.len()))
                     .collect::<String>()
             );
-            dataset = Some(name);
-            paths = main;
-            with = groups;
+            dataset = Some(b.dataset);
+            paths = b.paths;
+            with = b.others;
         }
     }
     let mut request = Request::new(&set, paths, a.engine.options());
@@ -450,9 +450,9 @@ async fn query(a: QueryArgs) -> Result<Code> {
     let mut paths = paths;
     // A bundle folder: each dataset is the table of its name.
     if tables.is_empty() {
-        if let Some(mut groups) = crate::pipeline::split_bundle(&set, &paths).await? {
-            paths = groups.remove(0).1;
-            tables = groups;
+        if let Some(b) = crate::pipeline::split_bundle(&set, &paths).await? {
+            paths = b.paths;
+            tables = b.others;
         }
     }
     // A Contract Commitment file is the table ContractCommitment, typed as such.

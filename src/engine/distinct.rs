@@ -5,7 +5,9 @@
 //! function: when a batch gives it one string column and otherwise constants, it calls the
 //! wrapped function on the distinct values of that column only and spreads the answers back over
 //! the rows. The wrapped function computes every answer, so the results are the same as calling
-//! it on each row; a column with few repeats in a batch is passed straight through.
+//! it on each row; a column with few repeats in a batch is passed straight through. For
+//! `regexp_like` and `regexp_replace` the wrapper answers with patterns compiled once per run
+//! ([`super::regex`]) instead of calling DataFusion's, which compiles them for every batch.
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, UInt32Array};
 use datafusion::arrow::compute::{cast, take};
@@ -27,6 +29,8 @@ const SAMPLE: usize = 256;
 #[derive(Debug)]
 pub struct PerDistinct {
     inner: Arc<dyn ScalarUDFImpl>,
+    /// Set for the regular-expression functions answered from the pattern cache.
+    regex: Option<super::regex::Kind>,
 }
 
 impl PartialEq for PerDistinct {
@@ -63,7 +67,18 @@ pub fn worth_wrapping(name: &str) -> bool {
 pub fn per_distinct(f: &ScalarUDF) -> ScalarUDF {
     ScalarUDF::new_from_impl(PerDistinct {
         inner: f.inner().clone(),
+        regex: super::regex::Kind::of(f.name()),
     })
+}
+
+impl PerDistinct {
+    /// The wrapped function's answer (from the pattern cache where it can be).
+    fn call(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        match self.regex.and_then(|k| k.evaluate(&args)) {
+            Some(answer) => answer,
+            None => self.inner.invoke_with_args(args),
+        }
+    }
 }
 
 /// The distinct values of a batch's column: for each row the index of its value, and the row
@@ -108,7 +123,8 @@ fn dedup_uncached(values: &ArrayRef) -> Option<(UInt32Array, UInt32Array)> {
 thread_local! {
     /// The last columns deduplicated on this thread, with the arrays themselves (kept alive, so
     /// an address seen here cannot have been reused by another array).
-    static RECENT: std::cell::RefCell<Vec<(ArrayRef, Option<Dedup>)>> = const { std::cell::RefCell::new(Vec::new()) };
+    static RECENT: std::cell::RefCell<Vec<(ArrayRef, Identity, Option<Dedup>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// How many recent columns each thread remembers: the checks of a batch test a few columns
@@ -127,21 +143,12 @@ fn dedup(values: &ArrayRef) -> Option<Dedup> {
     {
         return None;
     }
-    let same = |a: &ArrayRef| {
-        a.len() == n
-            && a.offset() == values.offset()
-            && a.data_type() == values.data_type()
-            && a.to_data().buffers().iter().map(|b| b.as_ptr()).eq(values
-                .to_data()
-                .buffers()
-                .iter()
-                .map(|b| b.as_ptr()))
-    };
+    let id = identity(values);
     if let Some(hit) = RECENT.with(|r| {
         r.borrow()
             .iter()
-            .find(|(a, _)| same(a))
-            .map(|(_, d)| d.clone())
+            .find(|(_, seen, _)| *seen == id)
+            .map(|(_, _, d)| d.clone())
     }) {
         return hit;
     }
@@ -151,9 +158,18 @@ fn dedup(values: &ArrayRef) -> Option<Dedup> {
         if r.len() == RECENT_COLUMNS {
             r.remove(0);
         }
-        r.push((values.clone(), found.clone()));
+        r.push((values.clone(), id, found.clone()));
     });
     found
+}
+
+/// What makes two arrays the same values: type, offset, length and the buffers they read.
+type Identity = (DataType, usize, usize, Vec<usize>);
+
+fn identity(a: &ArrayRef) -> Identity {
+    let data = a.to_data();
+    let buffers = data.buffers().iter().map(|b| b.as_ptr() as usize).collect();
+    (a.data_type().clone(), a.offset(), a.len(), buffers)
 }
 
 impl ScalarUDFImpl for PerDistinct {
@@ -208,16 +224,16 @@ impl ScalarUDFImpl for PerDistinct {
             .filter(|(_, a)| matches!(a, ColumnarValue::Array(_)));
         let (column, values) = match (arrays.next(), arrays.next()) {
             (Some((i, ColumnarValue::Array(a))), None) => (i, a.clone()),
-            _ => return self.inner.invoke_with_args(args),
+            _ => return self.call(args),
         };
         let Some(d) = dedup(&values) else {
-            return self.inner.invoke_with_args(args);
+            return self.call(args);
         };
         let (keys, firsts) = (&d.0, &d.1);
         let distinct = take(&values, firsts, None)?;
         let mut inner_args = args.args.clone();
         inner_args[column] = ColumnarValue::Array(distinct);
-        let answers = self.inner.invoke_with_args(ScalarFunctionArgs {
+        let answers = self.call(ScalarFunctionArgs {
             args: inner_args,
             arg_fields: args.arg_fields.clone(),
             number_rows: firsts.len(),

@@ -612,7 +612,6 @@ pub fn register(ctx: &SessionContext) {
         .cloned()
         .collect();
     for f in costly {
-        let f = super::regex::cached(&f).unwrap_or_else(|| f.as_ref().clone());
         ctx.register_udf(super::distinct::per_distinct(&f));
     }
 }

@@ -2,23 +2,19 @@
 //!
 //! DataFusion's own implementations compile a literal pattern again for every batch. Rules test
 //! unit and identifier columns with long Unicode-aware patterns, where compiling costs more than
-//! matching a batch, so the two functions are replaced by versions that keep each compiled
-//! pattern for the process. They follow the built-ins' meaning: flags are prepended as `(?flags)`,
+//! matching a batch, so the wrapper of costly functions ([`super::distinct`]) answers these two
+//! here, keeping each compiled pattern for the process. The answers follow the built-ins' meaning: flags are prepended as `(?flags)`,
 //! `g` makes `regexp_replace` replace every match (otherwise the first), `\1` in a replacement is
 //! capture group 1, an empty `regexp_like` pattern matches everything and a null value gives
 //! null. Any other form (a pattern taken from a column, a null pattern) goes to the built-in.
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, FieldRef};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{exec_err, plan_err, DataFusionError, Result, ScalarValue};
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, Expr, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF,
-    ScalarUDFImpl, Signature,
-};
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs};
 use regex::Regex;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The compiled pattern of `pattern`, from the process-wide cache.
@@ -47,43 +43,22 @@ fn rust_groups(replacement: &str) -> String {
         .into_owned()
 }
 
+/// The regular-expression functions answered here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Kind {
+pub enum Kind {
     Like,
     Replace,
 }
 
-#[derive(Debug)]
-pub struct Cached {
-    inner: Arc<dyn ScalarUDFImpl>,
-    kind: Kind,
-}
-
-impl PartialEq for Cached {
-    fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind && self.inner.signature() == other.inner.signature()
+impl Kind {
+    /// The kind of the built-in `name`; `None` for other functions.
+    pub fn of(name: &str) -> Option<Kind> {
+        match name {
+            "regexp_like" => Some(Kind::Like),
+            "regexp_replace" => Some(Kind::Replace),
+            _ => None,
+        }
     }
-}
-
-impl Eq for Cached {}
-
-impl Hash for Cached {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.kind.hash(state);
-    }
-}
-
-/// The cached version of a built-in `regexp_like` or `regexp_replace`; `None` for others.
-pub fn cached(f: &ScalarUDF) -> Option<ScalarUDF> {
-    let kind = match f.name() {
-        "regexp_like" => Kind::Like,
-        "regexp_replace" => Kind::Replace,
-        _ => return None,
-    };
-    Some(ScalarUDF::new_from_impl(Cached {
-        inner: f.inner().clone(),
-        kind,
-    }))
 }
 
 /// A literal string argument; `None` when the argument is a column or null.
@@ -98,9 +73,10 @@ fn literal(v: &ColumnarValue) -> Option<&str> {
     }
 }
 
-impl Cached {
-    /// The answer when the values are a column and the other arguments literals.
-    fn evaluate(&self, args: &ScalarFunctionArgs) -> Option<Result<ColumnarValue>> {
+impl Kind {
+    /// The answer when the values are a column and the other arguments literals; `None` for
+    /// any other form (the built-in answers those).
+    pub fn evaluate(self, args: &ScalarFunctionArgs) -> Option<Result<ColumnarValue>> {
         let ColumnarValue::Array(values) = &args.args[0] else {
             return None;
         };
@@ -111,7 +87,7 @@ impl Cached {
             return None;
         }
         let pattern = literal(args.args.get(1)?)?;
-        Some(match self.kind {
+        Some(match self {
             Kind::Like => {
                 let flags = match args.args.get(2) {
                     None => None,
@@ -189,51 +165,6 @@ fn replace(
     }
 }
 
-impl ScalarUDFImpl for Cached {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn aliases(&self) -> &[String] {
-        self.inner.aliases()
-    }
-
-    fn schema_name(&self, args: &[Expr]) -> Result<String> {
-        self.inner.schema_name(args)
-    }
-
-    fn signature(&self) -> &Signature {
-        self.inner.signature()
-    }
-
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        self.inner.return_type(arg_types)
-    }
-
-    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        self.inner.return_field_from_args(args)
-    }
-
-    fn is_strict(&self) -> bool {
-        self.inner.is_strict()
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        self.inner.coerce_types(arg_types)
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.inner.documentation()
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        match self.evaluate(&args) {
-            Some(answer) => answer,
-            None => self.inner.invoke_with_args(args),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,7 +198,7 @@ mod tests {
                 if wrap {
                     for name in ["regexp_like", "regexp_replace"] {
                         let f = ctx.state().scalar_functions()[name].clone();
-                        ctx.register_udf(cached(&f).unwrap());
+                        ctx.register_udf(super::super::distinct::per_distinct(&f));
                     }
                 }
                 ctx.register_batch("t", batch).unwrap();

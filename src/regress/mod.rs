@@ -167,11 +167,10 @@ async fn run_one(
         let mut paths = corpus.resolve_paths(spec);
         let mut dataset = None;
         let mut with = Vec::new();
-        if let Some(mut groups) = crate::pipeline::split_bundle(set, &paths).await? {
-            let (name, main) = groups.remove(0);
-            dataset = Some(name);
-            paths = main;
-            with = groups;
+        if let Some(b) = crate::pipeline::split_bundle(set, &paths).await? {
+            dataset = Some(b.dataset);
+            paths = b.paths;
+            with = b.others;
         }
         let mut request = Request::new(set, paths, engine.clone());
         request.dataset = dataset;
