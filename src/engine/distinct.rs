@@ -163,12 +163,17 @@ fn dedup(values: &ArrayRef) -> Option<Dedup> {
     found
 }
 
-/// What makes two arrays the same values: type, offset, length and the buffers they read.
+/// What makes two arrays the same values: type, offset, length, the buffers they read and
+/// their validity (the same strings with other rows null, as `focus_null_word` makes them, are
+/// other values).
 type Identity = (DataType, usize, usize, Vec<usize>);
 
 fn identity(a: &ArrayRef) -> Identity {
     let data = a.to_data();
-    let buffers = data.buffers().iter().map(|b| b.as_ptr() as usize).collect();
+    let mut buffers: Vec<usize> = data.buffers().iter().map(|b| b.as_ptr() as usize).collect();
+    if let Some(nulls) = a.nulls() {
+        buffers.extend([nulls.buffer().as_ptr() as usize, nulls.offset()]);
+    }
     (a.data_type().clone(), a.offset(), a.len(), buffers)
 }
 
@@ -307,5 +312,24 @@ mod tests {
         let (keys, firsts) = (&d.0, &d.1);
         assert_eq!(firsts.values(), &[0, 1, 2]);
         assert_eq!(keys.value(4), 1);
+    }
+
+    /// A column and the same strings with some rows made null are told apart: the second is
+    /// not answered with the first one's distinct values.
+    #[test]
+    fn the_same_values_with_other_nulls_are_another_column() {
+        let values = StringArray::from_iter_values((0..100).map(|i| format!("v{}", i % 3)));
+        let a: ArrayRef = Arc::new(values.clone());
+        let nulls = datafusion::arrow::buffer::NullBuffer::from(
+            (0..100).map(|i| i % 2 == 0).collect::<Vec<_>>(),
+        );
+        let b: ArrayRef = Arc::new(StringArray::new(
+            values.offsets().clone(),
+            values.values().clone(),
+            Some(nulls),
+        ));
+        assert_ne!(identity(&a), identity(&b));
+        assert_eq!(dedup(&a).unwrap().1.len(), 3);
+        assert_eq!(dedup(&b).unwrap().1.len(), 4, "three values and NULL");
     }
 }
