@@ -352,16 +352,17 @@ pub mod json_fact {
 
 /// [`json_fact`] bits of `s`: `is_json`, `is_json_object`, `is_key_value`,
 /// `has_duplicate_keys` and `has_nested_value` at once.
+///
+/// The object is read by serde_json exactly as [`object_members`] reads it (every value through
+/// `deserialize_any`, so numbers, strings and nesting are accepted and refused alike), but
+/// nothing is kept of a value except whether it is an object or an array, and keys without
+/// escapes are borrowed from the text: no allocation for most tags.
 pub fn json_facts(s: &str) -> u8 {
     use json_fact::*;
-    match object_members(s) {
-        Some(members) => {
-            let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    match serde_json::from_str::<ObjectShape>(s) {
+        Ok(ObjectShape { mut keys, nested }) => {
             keys.sort_unstable();
             let duplicate = keys.windows(2).any(|w| w[0] == w[1]);
-            let nested = members
-                .iter()
-                .any(|(_, v)| matches!(v, Value::Object(_) | Value::Array(_)));
             let mut f = JSON | OBJECT;
             if duplicate {
                 f |= DUPLICATE_KEYS;
@@ -374,8 +375,112 @@ pub fn json_facts(s: &str) -> u8 {
             }
             f
         }
-        None if is_json(s) => JSON,
-        None => 0,
+        Err(_) if is_json(s) => JSON,
+        Err(_) => 0,
+    }
+}
+
+/// A JSON object's keys (borrowed where the text has no escapes) and whether some value is an
+/// object or an array.
+struct ObjectShape<'de> {
+    keys: Vec<std::borrow::Cow<'de, str>>,
+    nested: bool,
+}
+
+impl<'de> serde::Deserialize<'de> for ObjectShape<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ObjectShape<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut keys = Vec::new();
+                let mut nested = false;
+                while let Some((Key(k), shape)) = map.next_entry::<Key<'de>, Shape>()? {
+                    keys.push(k);
+                    nested |= shape == Shape::Nested;
+                }
+                Ok(ObjectShape { keys, nested })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// An object key, borrowed from the text when it has no escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Key(std::borrow::Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// What [`json_facts`] keeps of a member's value: read through `deserialize_any` as a
+/// `serde_json::Value` would be (the same numbers and strings refused), contents dropped.
+#[derive(PartialEq)]
+enum Shape {
+    Scalar,
+    Nested,
+}
+
+impl<'de> serde::Deserialize<'de> for Shape {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Shape;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Shape, E> {
+                Ok(Shape::Scalar)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Shape, E> {
+                Ok(Shape::Scalar)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Shape, E> {
+                Ok(Shape::Scalar)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Shape, E> {
+                Ok(Shape::Scalar)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Shape, E> {
+                Ok(Shape::Scalar)
+            }
+            fn visit_unit<E>(self) -> Result<Shape, E> {
+                Ok(Shape::Scalar)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Shape, A::Error> {
+                while seq.next_element::<Shape>()?.is_some() {}
+                Ok(Shape::Nested)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+                while map.next_entry::<Key<'de>, Shape>()?.is_some() {}
+                Ok(Shape::Nested)
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -451,6 +556,74 @@ mod tests {
             "-\u{00A0}x",
         ] {
             assert!(!is_null_placeholder(v), "{v:?}");
+        }
+    }
+
+    /// The facts as a full parse into `serde_json::Value`s gives them, on texts where the two
+    /// could part: escaped keys, numbers out of range, deep nesting, bad escapes, trailing text.
+    #[test]
+    fn json_facts_agree_with_a_full_parse() {
+        fn reference(s: &str) -> u8 {
+            use json_fact::*;
+            match object_members(s) {
+                Some(members) => {
+                    let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+                    keys.sort_unstable();
+                    let duplicate = keys.windows(2).any(|w| w[0] == w[1]);
+                    let nested = members
+                        .iter()
+                        .any(|(_, v)| matches!(v, Value::Object(_) | Value::Array(_)));
+                    let mut f = JSON | OBJECT;
+                    if duplicate {
+                        f |= DUPLICATE_KEYS;
+                    }
+                    if nested {
+                        f |= NESTED_VALUE;
+                    }
+                    if !duplicate && !nested {
+                        f |= KEY_VALUE;
+                    }
+                    f
+                }
+                None if is_json(s) => JSON,
+                None => 0,
+            }
+        }
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
+        let deep_ok = format!("{{\"a\":{}1{}}}", "[".repeat(100), "]".repeat(100));
+        let texts = [
+            r#"{"a":1,"\u0061":2}"#,
+            r#"{"a\"b":1,"a\"b":2}"#,
+            r#"{"x":1e400}"#,
+            r#"{"x":-1e400}"#,
+            r#"{"x":1e-400}"#,
+            r#"{"x":123456789012345678901234567890}"#,
+            r#"{"x":"\ud800"}"#,
+            r#"{"\ud800":1}"#,
+            r#"{"x":"\q"}"#,
+            r#"{"x":1} x"#,
+            r#"  {"x":1}  "#,
+            r#"{"x":01}"#,
+            r#"{"x":[1,{"y":1e400}]}"#,
+            r#"{"x":{"y":1,"y":2}}"#,
+            r#"{"x":null,"y":true,"z":false,"w":"s","v":-0.5}"#,
+            r#"{}"#,
+            r#"{"a":[]}"#,
+            r#"{"a":{}}"#,
+            r#"{"a":1,}"#,
+            r#"{"a" 1}"#,
+            r#"{1:1}"#,
+            "[1,2]",
+            "\"text\"",
+            "1e400",
+            "null",
+            "",
+            "{",
+            &deep,
+            &deep_ok,
+        ];
+        for text in texts {
+            assert_eq!(json_facts(text), reference(text), "{text}");
         }
     }
 

@@ -80,25 +80,7 @@ fn json_facts_of(array: &ArrayRef) -> Result<Arc<Vec<u8>>> {
     if let Some(facts) = hit {
         return Ok(facts);
     }
-    fn collect<'a>(values: impl Iterator<Item = Option<&'a str>>, len: usize) -> Vec<u8> {
-        let mut memo: datafusion::common::HashMap<&'a str, u8> = datafusion::common::HashMap::new();
-        let mut facts = Vec::with_capacity(len);
-        for v in values {
-            facts.push(match v {
-                Some(v) => *memo.entry(v).or_insert_with(|| formats::json_facts(v)),
-                None => 0,
-            });
-        }
-        facts
-    }
-    let n = array.len();
-    let facts = Arc::new(match array.data_type() {
-        DataType::Utf8 => collect(array.as_string::<i32>().iter(), n),
-        DataType::LargeUtf8 => collect(array.as_string::<i64>().iter(), n),
-        DataType::Utf8View => collect(array.as_string_view().iter(), n),
-        DataType::Null => vec![0; n],
-        other => return exec_err!("expected a string argument, got {other}"),
-    });
+    let facts = Arc::new(per_value(array, 0, formats::json_facts)?);
     SEEN.with(|s| {
         let mut s = s.borrow_mut();
         if s.len() == KEPT {
@@ -119,22 +101,135 @@ fn placeholder(array: &ArrayRef) -> Result<BooleanArray> {
     }
     let a = array.as_string_view();
     let views = a.views();
+    let n = a.len();
+    // First, from the views alone and without a branch, the rows that may hold a placeholder:
+    // empty, or a first byte that is not visible ASCII or is `n`, `N` or `-`.
+    let maybe = BooleanBuffer::collect_bool(n, |i| {
+        let view = views[i];
+        let first = (view >> 32) as u8;
+        let settled =
+            first.wrapping_sub(0x21) < 0x5e && first != b'n' && first != b'N' && first != b'-';
+        view as u32 == 0 || !settled
+    });
+    let maybe = match a.nulls() {
+        Some(nulls) => &maybe & nulls.inner(),
+        None => maybe,
+    };
+    // Then the text of those rows only, a word of 64 rows at a time.
+    let mut words: Vec<u64> = Vec::with_capacity(n.div_ceil(64));
+    for (w, mut bits) in maybe.bit_chunks().iter_padded().enumerate() {
+        let mut out = 0u64;
+        while bits != 0 {
+            let j = bits.trailing_zeros() as usize;
+            if formats::is_null_placeholder(a.value(w * 64 + j)) {
+                out |= 1 << j;
+            }
+            bits &= bits - 1;
+        }
+        words.push(out);
+    }
+    let values = BooleanBuffer::new(datafusion::arrow::buffer::Buffer::from_vec(words), 0, n);
+    Ok(BooleanArray::new(values, a.nulls().cloned()))
+}
+
+/// `f` of each value with a first answer from the 16-byte view alone where `quick` can give one
+/// (its length and first bytes), so that most values are settled without reading their text.
+fn predicate_by_view(
+    array: &ArrayRef,
+    quick: fn(u128) -> Option<bool>,
+    f: fn(&str) -> bool,
+) -> Result<BooleanArray> {
+    if array.data_type() != &DataType::Utf8View {
+        return predicate(array, f);
+    }
+    let a = array.as_string_view();
+    let views = a.views();
     let nulls = a.nulls();
     let values = BooleanBuffer::collect_bool(a.len(), |i| {
-        if nulls.is_some_and(|n| n.is_null(i)) {
-            return false;
-        }
-        let view = views[i];
-        if view as u32 == 0 {
-            return true;
-        }
-        let first = (view >> 32) as u8;
-        if first.is_ascii_graphic() && !matches!(first, b'n' | b'N' | b'-') {
-            return false;
-        }
-        formats::is_null_placeholder(a.value(i))
+        nulls.is_none_or(|n| n.is_valid(i)) && quick(views[i]).unwrap_or_else(|| f(a.value(i)))
     });
     Ok(BooleanArray::new(values, nulls.cloned()))
+}
+
+/// [`formats::is_spaces`] from a view: an empty value is blank, one whose first byte is not a
+/// space is not.
+fn spaces_by_view(view: u128) -> Option<bool> {
+    if view as u32 == 0 {
+        Some(true)
+    } else if (view >> 32) as u8 != b' ' {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// `f` of each value of a string array (`null` for NULL), computed once per distinct value. On a
+/// view array, equal 16-byte views are equal strings (the same bytes inline, or the same place
+/// in the same buffer, as a Parquet dictionary page decodes them): a repeat is found by its view
+/// without reading or hashing its text; equal strings stored apart are then found by their text.
+fn per_value<'a, T: Copy>(
+    array: &'a ArrayRef,
+    null: T,
+    f: impl Fn(&'a str) -> T,
+) -> Result<Vec<T>> {
+    use datafusion::common::HashMap;
+    fn by_text<'a, T: Copy>(
+        values: impl Iterator<Item = Option<&'a str>>,
+        len: usize,
+        null: T,
+        f: impl Fn(&'a str) -> T,
+    ) -> Vec<T> {
+        let mut memo: HashMap<&'a str, T> = HashMap::new();
+        let mut out = Vec::with_capacity(len);
+        for v in values {
+            out.push(match v {
+                Some(v) => *memo.entry(v).or_insert_with(|| f(v)),
+                None => null,
+            });
+        }
+        out
+    }
+    let n = array.len();
+    Ok(match array.data_type() {
+        DataType::Utf8View => {
+            let a = array.as_string_view();
+            let views = a.views();
+            let mut by_view: HashMap<u128, T> = HashMap::new();
+            let mut by_text: HashMap<&'a str, T> = HashMap::new();
+            let mut out = Vec::with_capacity(n);
+            let mut last: Option<(u128, T)> = None;
+            // Plain-encoded pages store every value apart: views then repeat no more than rows
+            // do, and after the first rows tell so, values are found by their text only.
+            let mut views_repeat = true;
+            for (i, &view) in views.iter().enumerate() {
+                if a.is_null(i) {
+                    out.push(null);
+                    continue;
+                }
+                let answer = match last {
+                    Some((seen, answer)) if seen == view => answer,
+                    _ if views_repeat => *by_view.entry(view).or_insert_with(|| {
+                        let text = a.value(i);
+                        *by_text.entry(text).or_insert_with(|| f(text))
+                    }),
+                    _ => {
+                        let text = a.value(i);
+                        *by_text.entry(text).or_insert_with(|| f(text))
+                    }
+                };
+                if i == 255 && by_view.len() > 128 {
+                    views_repeat = false;
+                }
+                last = Some((view, answer));
+                out.push(answer);
+            }
+            out
+        }
+        DataType::Utf8 => by_text(array.as_string::<i32>().iter(), n, null, f),
+        DataType::LargeUtf8 => by_text(array.as_string::<i64>().iter(), n, null, f),
+        DataType::Null => vec![null; n],
+        other => return exec_err!("expected a string argument, got {other}"),
+    })
 }
 
 /// Whether no value of a string array can contain `needle`: none of the bytes the values are
@@ -199,6 +294,9 @@ enum Kind {
     /// batch's string buffers starts the needle, every value is FALSE without looking at each
     /// one (the encoding check over every text column finds nothing on almost every batch).
     PredNeedle(fn(&str) -> bool, &'static [u8]),
+    /// A cheap predicate that the 16-byte view of a value mostly settles (its length and first
+    /// bytes): the text is read only where the view leaves it open.
+    PredByView(fn(&str) -> bool, fn(u128) -> Option<bool>),
     /// `focus_is_null_placeholder`: on a view array, most values are settled by the first byte
     /// the view itself holds, without reading the value.
     Placeholder,
@@ -257,6 +355,7 @@ impl ScalarUDFImpl for FocusFn {
         Ok(match self.kind {
             Kind::Pred(_)
             | Kind::PredPerValue(_)
+            | Kind::PredByView(..)
             | Kind::PredNeedle(..)
             | Kind::JsonFact(_)
             | Kind::Placeholder
@@ -300,12 +399,14 @@ impl ScalarUDFImpl for FocusFn {
                 Arc::new(BooleanArray::new(values, a.logical_nulls()))
             }
             Kind::PredPerValue(f) => {
-                let mut seen: datafusion::common::HashMap<&str, bool> =
-                    datafusion::common::HashMap::new();
-                Arc::new(predicate(&arrays[0], |v| {
-                    *seen.entry(v).or_insert_with(|| f(v))
-                })?)
+                let a = &arrays[0];
+                let answers = per_value(a, false, *f)?;
+                Arc::new(BooleanArray::new(
+                    BooleanBuffer::from(answers),
+                    a.logical_nulls(),
+                ))
             }
+            Kind::PredByView(f, quick) => Arc::new(predicate_by_view(&arrays[0], *quick, *f)?),
             Kind::JsonKeys => {
                 // Each distinct text parsed once (SKU price details repeat across rows).
                 let mut b = ListBuilder::new(StringBuilder::new());
@@ -482,6 +583,7 @@ fn udf(name: &'static str, kind: Kind) -> ScalarUDF {
         ),
         Kind::Pred(_)
         | Kind::PredPerValue(_)
+        | Kind::PredByView(..)
         | Kind::PredNeedle(..)
         | Kind::JsonFact(_)
         | Kind::Placeholder
@@ -519,7 +621,10 @@ pub fn all() -> Vec<ScalarUDF> {
         ),
         udf("focus_is_currency", Kind::Pred(formats::is_currency)),
         udf("focus_is_unit", Kind::PredPerValue(formats::is_unit)),
-        udf("focus_is_spaces", Kind::Pred(formats::is_spaces)),
+        udf(
+            "focus_is_spaces",
+            Kind::PredByView(formats::is_spaces, spaces_by_view),
+        ),
         udf(
             "focus_has_replacement_char",
             Kind::PredNeedle(formats::has_replacement_char, "\u{FFFD}".as_bytes()),
@@ -759,6 +864,110 @@ mod tests {
         let c = column("SELECT focus_count_true(x) FROM (VALUES (false)) AS t(x) WHERE x").await;
         let a = c[0].as_any().downcast_ref::<Int64Array>().unwrap();
         assert_eq!(a.value(0), 0);
+    }
+
+    /// The view shortcuts (placeholder and blank tests from the view, answers per distinct view
+    /// or text) give each row the answer of the plain text test: over several 64-row words,
+    /// past the row where repeats by view are judged, with NULLs, on a slice, from views that
+    /// share their strings (as a Parquet dictionary page decodes them) and views that do not.
+    #[test]
+    fn view_shortcuts_agree_with_the_text_tests() {
+        use super::formats;
+        use datafusion::arrow::array::{Array, ArrayRef, StringArray, StringViewBuilder};
+        use std::sync::Arc;
+        let pool = [
+            "",
+            "   ",
+            " x",
+            "n/a",
+            "Usage",
+            "none",
+            "-",
+            "GB-Hours",
+            "Hours",
+            "not a unit at all, and long",
+            r#"{"env":"prod","team":"a"}"#,
+            r#"{"env":"prod","env":"dev"}"#,
+            r#"{"a":{"b":1}}"#,
+            "not json",
+        ];
+        let texts: Vec<Option<String>> = (0..700)
+            .map(|i: usize| {
+                (i % 11 != 3).then(|| {
+                    let v = pool[(i * 7 + i / 13) % pool.len()];
+                    if i % 5 == 0 {
+                        format!("{v} distinct value number {i}")
+                    } else {
+                        v.to_string()
+                    }
+                })
+            })
+            .collect();
+        let plain: ArrayRef = Arc::new(StringArray::from(texts.clone()));
+        let mut apart = StringViewBuilder::new();
+        let mut shared = StringViewBuilder::new().with_deduplicate_strings();
+        for t in &texts {
+            apart.append_option(t.as_deref());
+            shared.append_option(t.as_deref());
+        }
+        let apart: ArrayRef = Arc::new(apart.finish());
+        let shared: ArrayRef = Arc::new(shared.finish());
+        for views in [
+            apart.clone(),
+            shared.clone(),
+            apart.slice(37, 600),
+            shared.slice(5, 300),
+        ] {
+            let offset = if views.len() == 700 {
+                0
+            } else if views.len() == 600 {
+                37
+            } else {
+                5
+            };
+            let text = plain.slice(offset, views.len());
+            assert_eq!(
+                super::placeholder(&views).unwrap(),
+                super::predicate(&text, formats::is_null_placeholder).unwrap()
+            );
+            assert_eq!(
+                super::predicate_by_view(&views, super::spaces_by_view, formats::is_spaces)
+                    .unwrap(),
+                super::predicate(&text, formats::is_spaces).unwrap()
+            );
+            let want_json: Vec<u8> = (0..text.len())
+                .map(|i| {
+                    if text.is_null(i) {
+                        0
+                    } else {
+                        formats::json_facts(text.as_string::<i32>().value(i))
+                    }
+                })
+                .collect();
+            assert_eq!(
+                super::per_value(&views, 0, formats::json_facts).unwrap(),
+                want_json
+            );
+            assert_eq!(
+                super::per_value(&text, 0, formats::json_facts).unwrap(),
+                want_json
+            );
+            let want_unit: Vec<bool> = (0..text.len())
+                .map(|i| !text.is_null(i) && formats::is_unit(text.as_string::<i32>().value(i)))
+                .collect();
+            assert_eq!(
+                super::per_value(&views, false, formats::is_unit).unwrap(),
+                want_unit
+            );
+        }
+        let na = texts
+            .iter()
+            .position(|t| t.as_deref() == Some("n/a"))
+            .unwrap();
+        assert!(
+            super::placeholder(&shared).unwrap().value(na),
+            "n/a is a placeholder"
+        );
     }
 
     #[tokio::test]
