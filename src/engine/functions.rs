@@ -107,9 +107,10 @@ fn placeholder(array: &ArrayRef) -> Result<BooleanArray> {
     let maybe = BooleanBuffer::collect_bool(n, |i| {
         let view = views[i];
         let first = (view >> 32) as u8;
+        // `&` and `|`, not `&&` and `||`: no branch per row.
         let settled =
-            first.wrapping_sub(0x21) < 0x5e && first != b'n' && first != b'N' && first != b'-';
-        view as u32 == 0 || !settled
+            (first.wrapping_sub(0x21) < 0x5e) & (first != b'n') & (first != b'N') & (first != b'-');
+        (view as u32 == 0) | !settled
     });
     let maybe = match a.nulls() {
         Some(nulls) => &maybe & nulls.inner(),
