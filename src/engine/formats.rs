@@ -362,22 +362,27 @@ pub fn json_facts(s: &str) -> u8 {
     match serde_json::from_str::<ObjectShape>(s) {
         Ok(ObjectShape { mut keys, nested }) => {
             keys.sort_unstable();
-            let duplicate = keys.windows(2).any(|w| w[0] == w[1]);
-            let mut f = JSON | OBJECT;
-            if duplicate {
-                f |= DUPLICATE_KEYS;
-            }
-            if nested {
-                f |= NESTED_VALUE;
-            }
-            if !duplicate && !nested {
-                f |= KEY_VALUE;
-            }
-            f
+            object_facts(keys.windows(2).any(|w| w[0] == w[1]), nested)
         }
         Err(_) if is_json(s) => JSON,
         Err(_) => 0,
     }
+}
+
+/// The [`json_fact`] bits of a JSON object with or without duplicate keys and nested values.
+fn object_facts(duplicate: bool, nested: bool) -> u8 {
+    use json_fact::*;
+    let mut f = JSON | OBJECT;
+    if duplicate {
+        f |= DUPLICATE_KEYS;
+    }
+    if nested {
+        f |= NESTED_VALUE;
+    }
+    if !duplicate && !nested {
+        f |= KEY_VALUE;
+    }
+    f
 }
 
 /// A JSON object's keys (borrowed where the text has no escapes) and whether some value is an
@@ -564,28 +569,16 @@ mod tests {
     #[test]
     fn json_facts_agree_with_a_full_parse() {
         fn reference(s: &str) -> u8 {
-            use json_fact::*;
             match object_members(s) {
                 Some(members) => {
                     let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
                     keys.sort_unstable();
-                    let duplicate = keys.windows(2).any(|w| w[0] == w[1]);
                     let nested = members
                         .iter()
                         .any(|(_, v)| matches!(v, Value::Object(_) | Value::Array(_)));
-                    let mut f = JSON | OBJECT;
-                    if duplicate {
-                        f |= DUPLICATE_KEYS;
-                    }
-                    if nested {
-                        f |= NESTED_VALUE;
-                    }
-                    if !duplicate && !nested {
-                        f |= KEY_VALUE;
-                    }
-                    f
+                    object_facts(keys.windows(2).any(|w| w[0] == w[1]), nested)
                 }
-                None if is_json(s) => JSON,
+                None if is_json(s) => json_fact::JSON,
                 None => 0,
             }
         }
