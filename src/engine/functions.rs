@@ -91,38 +91,32 @@ fn json_facts_of(array: &ArrayRef) -> Result<Arc<Vec<u8>>> {
     Ok(facts)
 }
 
-/// `formats::is_null_placeholder` of each value. A view of a string keeps its length and its
-/// first bytes: an empty value is a placeholder, and one whose first byte is visible ASCII other
-/// than `n`, `N` or `-` cannot be one (trimming removes only whitespace, so that byte would
-/// start the trimmed text, and every placeholder starts with one of those three).
-fn placeholder(array: &ArrayRef) -> Result<BooleanArray> {
+/// `f` of each value, where a value's 16-byte view (its length and first bytes) mostly shows
+/// that `f` is FALSE without reading the text: `open(view)` tells, without a branch, the rows
+/// the view leaves open, 64 rows per word; every other row is FALSE, and only the open rows
+/// are read and tested. Other string arrays are tested row by row.
+fn predicate_by_view(
+    array: &ArrayRef,
+    open: impl Fn(u128) -> bool,
+    f: impl Fn(&str) -> bool,
+) -> Result<BooleanArray> {
     if array.data_type() != &DataType::Utf8View {
-        return predicate(array, formats::is_null_placeholder);
+        return predicate(array, f);
     }
     let a = array.as_string_view();
     let views = a.views();
     let n = a.len();
-    // First, from the views alone and without a branch, the rows that may hold a placeholder:
-    // empty, or a first byte that is not visible ASCII or is `n`, `N` or `-`.
-    let maybe = BooleanBuffer::collect_bool(n, |i| {
-        let view = views[i];
-        let first = (view >> 32) as u8;
-        // `&` and `|`, not `&&` and `||`: no branch per row.
-        let settled =
-            (first.wrapping_sub(0x21) < 0x5e) & (first != b'n') & (first != b'N') & (first != b'-');
-        (view as u32 == 0) | !settled
-    });
-    let maybe = match a.nulls() {
-        Some(nulls) => &maybe & nulls.inner(),
-        None => maybe,
+    let open = BooleanBuffer::collect_bool(n, |i| open(views[i]));
+    let open = match a.nulls() {
+        Some(nulls) => &open & nulls.inner(),
+        None => open,
     };
-    // Then the text of those rows only, a word of 64 rows at a time.
     let mut words: Vec<u64> = Vec::with_capacity(n.div_ceil(64));
-    for (w, mut bits) in maybe.bit_chunks().iter_padded().enumerate() {
+    for (w, mut bits) in open.bit_chunks().iter_padded().enumerate() {
         let mut out = 0u64;
         while bits != 0 {
             let j = bits.trailing_zeros() as usize;
-            if formats::is_null_placeholder(a.value(w * 64 + j)) {
+            if f(a.value(w * 64 + j)) {
                 out |= 1 << j;
             }
             bits &= bits - 1;
@@ -133,35 +127,21 @@ fn placeholder(array: &ArrayRef) -> Result<BooleanArray> {
     Ok(BooleanArray::new(values, a.nulls().cloned()))
 }
 
-/// `f` of each value with a first answer from the 16-byte view alone where `quick` can give one
-/// (its length and first bytes), so that most values are settled without reading their text.
-fn predicate_by_view(
-    array: &ArrayRef,
-    quick: fn(u128) -> Option<bool>,
-    f: fn(&str) -> bool,
-) -> Result<BooleanArray> {
-    if array.data_type() != &DataType::Utf8View {
-        return predicate(array, f);
-    }
-    let a = array.as_string_view();
-    let views = a.views();
-    let nulls = a.nulls();
-    let values = BooleanBuffer::collect_bool(a.len(), |i| {
-        nulls.is_none_or(|n| n.is_valid(i)) && quick(views[i]).unwrap_or_else(|| f(a.value(i)))
-    });
-    Ok(BooleanArray::new(values, nulls.cloned()))
+/// Whether [`formats::is_null_placeholder`] could hold for the value of `view`: it is empty, or
+/// its first byte is not visible ASCII or is `n`, `N` or `-` (trimming removes only whitespace,
+/// so a visible first byte starts the trimmed text, and every placeholder starts with one of
+/// those three). `&` and `|`, not `&&` and `||`: no branch per row.
+fn placeholder_open(view: u128) -> bool {
+    let first = (view >> 32) as u8;
+    let settled =
+        (first.wrapping_sub(0x21) < 0x5e) & (first != b'n') & (first != b'N') & (first != b'-');
+    (view as u32 == 0) | !settled
 }
 
-/// [`formats::is_spaces`] from a view: an empty value is blank, one whose first byte is not a
-/// space is not.
-fn spaces_by_view(view: u128) -> Option<bool> {
-    if view as u32 == 0 {
-        Some(true)
-    } else if (view >> 32) as u8 != b' ' {
-        Some(false)
-    } else {
-        None
-    }
+/// Whether [`formats::is_spaces`] could hold for the value of `view`: it is empty or starts with
+/// a space.
+fn spaces_open(view: u128) -> bool {
+    (view as u32 == 0) | ((view >> 32) as u8 == b' ')
 }
 
 /// `f` of each value of a string array (`null` for NULL), computed once per distinct value. On a
@@ -203,24 +183,22 @@ fn per_value<'a, T: Copy>(
             // do, and after the first rows tell so, values are found by their text only.
             let mut views_repeat = true;
             for (i, &view) in views.iter().enumerate() {
+                if i == 256 && by_view.len() > 128 {
+                    views_repeat = false;
+                }
                 if a.is_null(i) {
                     out.push(null);
                     continue;
                 }
+                let mut by_its_text = || {
+                    let text = a.value(i);
+                    *by_text.entry(text).or_insert_with(|| f(text))
+                };
                 let answer = match last {
                     Some((seen, answer)) if seen == view => answer,
-                    _ if views_repeat => *by_view.entry(view).or_insert_with(|| {
-                        let text = a.value(i);
-                        *by_text.entry(text).or_insert_with(|| f(text))
-                    }),
-                    _ => {
-                        let text = a.value(i);
-                        *by_text.entry(text).or_insert_with(|| f(text))
-                    }
+                    _ if views_repeat => *by_view.entry(view).or_insert_with(by_its_text),
+                    _ => by_its_text(),
                 };
-                if i == 255 && by_view.len() > 128 {
-                    views_repeat = false;
-                }
                 last = Some((view, answer));
                 out.push(answer);
             }
@@ -284,6 +262,14 @@ fn str_at(array: &ArrayRef, i: usize) -> Option<&str> {
     }
 }
 
+/// The predicates [`predicate_by_view`] answers, named so that each call is compiled with its
+/// own tests inlined (no call through a pointer per row).
+#[derive(Debug, Clone, Copy)]
+enum ByView {
+    Placeholder,
+    Spaces,
+}
+
 #[derive(Debug)]
 enum Kind {
     Pred(fn(&str) -> bool),
@@ -295,12 +281,10 @@ enum Kind {
     /// batch's string buffers starts the needle, every value is FALSE without looking at each
     /// one (the encoding check over every text column finds nothing on almost every batch).
     PredNeedle(fn(&str) -> bool, &'static [u8]),
-    /// A cheap predicate that the 16-byte view of a value mostly settles (its length and first
-    /// bytes): the text is read only where the view leaves it open.
-    PredByView(fn(&str) -> bool, fn(u128) -> Option<bool>),
-    /// `focus_is_null_placeholder`: on a view array, most values are settled by the first byte
-    /// the view itself holds, without reading the value.
-    Placeholder,
+    /// A cheap predicate that the 16-byte view of a value mostly shows FALSE (by its length and
+    /// first bytes): the text is read only where the view leaves it open
+    /// ([`predicate_by_view`]); `focus_is_null_placeholder` and `focus_is_spaces`.
+    PredByView(ByView),
     /// A JSON predicate, one bit of [`formats::json_facts`]: every JSON fact of a value comes
     /// from one parse, shared by the functions called on the same array of a batch.
     JsonFact(u8),
@@ -359,7 +343,6 @@ impl ScalarUDFImpl for FocusFn {
             | Kind::PredByView(..)
             | Kind::PredNeedle(..)
             | Kind::JsonFact(_)
-            | Kind::Placeholder
             | Kind::ApproxEq
             | Kind::JsonAll => DataType::Boolean,
             Kind::NullWord => return Ok(_args.first().cloned().unwrap_or(DataType::Utf8)),
@@ -392,7 +375,6 @@ impl ScalarUDFImpl for FocusFn {
                     Arc::new(predicate(&arrays[0], *f)?)
                 }
             }
-            Kind::Placeholder => Arc::new(placeholder(&arrays[0])?),
             Kind::JsonFact(bit) => {
                 let a = &arrays[0];
                 let facts = json_facts_of(a)?;
@@ -407,7 +389,16 @@ impl ScalarUDFImpl for FocusFn {
                     a.logical_nulls(),
                 ))
             }
-            Kind::PredByView(f, quick) => Arc::new(predicate_by_view(&arrays[0], *quick, *f)?),
+            Kind::PredByView(ByView::Placeholder) => Arc::new(predicate_by_view(
+                &arrays[0],
+                placeholder_open,
+                formats::is_null_placeholder,
+            )?),
+            Kind::PredByView(ByView::Spaces) => Arc::new(predicate_by_view(
+                &arrays[0],
+                spaces_open,
+                formats::is_spaces,
+            )?),
             Kind::JsonKeys => {
                 // Each distinct text parsed once (SKU price details repeat across rows).
                 let mut b = ListBuilder::new(StringBuilder::new());
@@ -587,7 +578,6 @@ fn udf(name: &'static str, kind: Kind) -> ScalarUDF {
         | Kind::PredByView(..)
         | Kind::PredNeedle(..)
         | Kind::JsonFact(_)
-        | Kind::Placeholder
         | Kind::JsonKeys
         | Kind::JsonDepth => Signature::string(1, Volatility::Immutable),
         Kind::JsonGet
@@ -622,10 +612,7 @@ pub fn all() -> Vec<ScalarUDF> {
         ),
         udf("focus_is_currency", Kind::Pred(formats::is_currency)),
         udf("focus_is_unit", Kind::PredPerValue(formats::is_unit)),
-        udf(
-            "focus_is_spaces",
-            Kind::PredByView(formats::is_spaces, spaces_by_view),
-        ),
+        udf("focus_is_spaces", Kind::PredByView(ByView::Spaces)),
         udf(
             "focus_has_replacement_char",
             Kind::PredNeedle(formats::has_replacement_char, "\u{FFFD}".as_bytes()),
@@ -639,7 +626,10 @@ pub fn all() -> Vec<ScalarUDF> {
             "focus_is_key_value",
             Kind::JsonFact(formats::json_fact::KEY_VALUE),
         ),
-        udf("focus_is_null_placeholder", Kind::Placeholder),
+        udf(
+            "focus_is_null_placeholder",
+            Kind::PredByView(ByView::Placeholder),
+        ),
         udf(
             "focus_json_has_duplicate_keys",
             Kind::JsonFact(formats::json_fact::DUPLICATE_KEYS),
@@ -846,8 +836,18 @@ mod tests {
         ];
         let view: ArrayRef = Arc::new(StringViewArray::from(texts.to_vec()));
         let plain: ArrayRef = Arc::new(StringArray::from(texts.to_vec()));
-        let got = super::placeholder(&view).unwrap();
-        let want = super::placeholder(&plain).unwrap();
+        let got = super::predicate_by_view(
+            &view,
+            super::placeholder_open,
+            super::formats::is_null_placeholder,
+        )
+        .unwrap();
+        let want = super::predicate_by_view(
+            &plain,
+            super::placeholder_open,
+            super::formats::is_null_placeholder,
+        )
+        .unwrap();
         assert_eq!(got, want);
         assert_eq!(got.value(1), true);
         assert_eq!(got.value(7), false);
@@ -928,12 +928,16 @@ mod tests {
             };
             let text = plain.slice(offset, views.len());
             assert_eq!(
-                super::placeholder(&views).unwrap(),
+                super::predicate_by_view(
+                    &views,
+                    super::placeholder_open,
+                    formats::is_null_placeholder
+                )
+                .unwrap(),
                 super::predicate(&text, formats::is_null_placeholder).unwrap()
             );
             assert_eq!(
-                super::predicate_by_view(&views, super::spaces_by_view, formats::is_spaces)
-                    .unwrap(),
+                super::predicate_by_view(&views, super::spaces_open, formats::is_spaces).unwrap(),
                 super::predicate(&text, formats::is_spaces).unwrap()
             );
             let want_json: Vec<u8> = (0..text.len())
@@ -966,7 +970,13 @@ mod tests {
             .position(|t| t.as_deref() == Some("n/a"))
             .unwrap();
         assert!(
-            super::placeholder(&shared).unwrap().value(na),
+            super::predicate_by_view(
+                &shared,
+                super::placeholder_open,
+                formats::is_null_placeholder
+            )
+            .unwrap()
+            .value(na),
             "n/a is a placeholder"
         );
     }
