@@ -53,6 +53,19 @@ pub enum Command {
     Scrub(ScrubArgs),
 }
 
+impl Command {
+    /// The engine flags of a command that reads exports.
+    pub fn engine(&self) -> Option<&EngineArgs> {
+        match self {
+            Command::Validate(a) => Some(&a.engine),
+            Command::Query(a) => Some(&a.engine),
+            Command::Regress(a) => Some(&a.engine),
+            Command::Report(a) => Some(&a.engine),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct ScrubArgs {
     /// The export to scrub (files, a directory or a glob forming one dataset)
@@ -197,6 +210,10 @@ pub struct EngineArgs {
     /// Worker threads for scanning (default: number of cores)
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Longest CSV record or JSON line read (e.g. 256M); a longer one is refused with its file
+    /// and line before it is held in memory
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_line_size: usize,
 }
 
 impl RuleSource {

@@ -2,6 +2,7 @@
 //! calls the library and maps its result to the documented exit code.
 
 pub mod args;
+mod panic;
 
 use crate::output;
 use crate::pipeline::Request;
@@ -34,16 +35,24 @@ pub fn main() -> Code {
             return 2;
         }
     };
-    match runtime.block_on(run(cli)) {
+    panic::install_hook();
+    let code = panic::guard(|| match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("focus-sql: error: {e:#}");
             2
         }
-    }
+    });
+    // Tasks still running after a panic must not hold the process: stop without waiting.
+    runtime.shutdown_background();
+    code
 }
 
 async fn run(cli: Cli) -> Result<Code> {
+    // The line limit holds for the whole process: input checks read it before any session.
+    if let Some(e) = cli.command.engine() {
+        crate::engine::bounded::set_max_line(e.max_line_size as u64);
+    }
     match cli.command {
         Command::Validate(a) => validate(a).await,
         Command::Rules(cmd) => rules(cmd).await,

@@ -13,6 +13,7 @@ pub fn clean_error(msg: &str) -> String {
         "Object Store error: ",
         "Error during planning: ",
         "Internal error: ",
+        "Generic focus-sql error: ",
     ] {
         while let Some(i) = m.find(prefix) {
             m.replace_range(i..i + prefix.len(), "");

@@ -5,7 +5,6 @@
 use super::clean_error;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::datasource::file_format::csv::CsvFormat;
-use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
 use datafusion::datasource::file_format::json::JsonFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::file_format::FileFormat;
@@ -175,6 +174,24 @@ pub async fn resolve(paths: &[String]) -> Result<Input, InputError> {
     resolve_local(paths)
 }
 
+/// The files of the dataset resolved last, for an error that can only say what was being read.
+static BEING_READ: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn reading(files: &[PathBuf]) {
+    let mut r = BEING_READ.lock().unwrap_or_else(|e| e.into_inner());
+    *r = files.to_vec();
+}
+
+/// The files being read, for a message: the first three and how many more.
+pub fn being_read() -> String {
+    let r = BEING_READ.lock().unwrap_or_else(|e| e.into_inner());
+    let mut names: Vec<String> = r.iter().take(3).map(|p| p.display().to_string()).collect();
+    if r.len() > 3 {
+        names.push(format!("and {} more file(s)", r.len() - 3));
+    }
+    names.join(", ")
+}
+
 /// Print a line to stderr the first time it comes up (inputs are resolved more than once).
 pub fn say_once(line: String) {
     static SAID: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
@@ -255,6 +272,7 @@ fn expand_local(paths: &[String]) -> Result<(Vec<PathBuf>, Option<PathBuf>), Inp
 }
 
 fn resolve_files(files: Vec<PathBuf>, root: Option<PathBuf>) -> Result<Input, InputError> {
+    reading(&files);
     let format = one_format(&files)?;
     let mut sizes = Vec::new();
     for f in &files {
@@ -275,15 +293,15 @@ fn resolve_files(files: Vec<PathBuf>, root: Option<PathBuf>) -> Result<Input, In
             let mut file =
                 std::fs::File::open(f).map_err(|e| ierr(f, format!("cannot open: {e}")))?;
             let mut head = [0u8; 4];
-            let mut tail = [0u8; 4];
-            let read = |file: &mut std::fs::File, at: u64, buf: &mut [u8; 4]| {
+            let mut tail = [0u8; 8];
+            let read = |file: &mut std::fs::File, at: u64, buf: &mut [u8]| {
                 use std::io::Seek;
                 file.seek(std::io::SeekFrom::Start(at)).is_ok() && file.read_exact(buf).is_ok()
             };
             let ok = *size >= 12
                 && read(&mut file, 0, &mut head)
-                && read(&mut file, size - 4, &mut tail);
-            check_parquet_magic(f, *size, ok.then_some((head, tail)))?;
+                && read(&mut file, size - 8, &mut tail);
+            check_parquet_ends(f, *size, ok.then_some((head, tail)))?;
         }
     }
     Ok(Input {
@@ -327,26 +345,41 @@ fn one_format(files: &[PathBuf]) -> Result<InputFormat, InputError> {
         .ok_or_else(|| ierr(Path::new("."), "no input given"))
 }
 
-/// A Parquet file starts and ends with `PAR1`; one cut short mid-object lacks the footer.
-fn check_parquet_magic(
+/// A Parquet file starts and ends with `PAR1`; one cut short mid-object lacks the footer. The
+/// four bytes before the closing `PAR1` give the footer's length, which must fit in the file:
+/// checked here, before any reader slices the file by it (a length past the start of the file
+/// made the Parquet reader panic).
+fn check_parquet_ends(
     path: &Path,
     size: u64,
-    head_tail: Option<([u8; 4], [u8; 4])>,
+    head_tail: Option<([u8; 4], [u8; 8])>,
 ) -> Result<(), InputError> {
     if size == 0 {
         return Err(ierr(path, "empty file"));
     }
-    match head_tail {
-        Some((head, _)) if &head != b"PAR1" => {
-            Err(ierr(path, "not a Parquet file (missing PAR1 magic bytes)"))
-        }
-        Some((_, tail)) if &tail != b"PAR1" => Err(ierr(
+    let Some((head, tail)) = head_tail else {
+        return Err(ierr(path, "not a Parquet file (missing PAR1 magic bytes)"));
+    };
+    if &head != b"PAR1" {
+        return Err(ierr(path, "not a Parquet file (missing PAR1 magic bytes)"));
+    }
+    if &tail[4..] != b"PAR1" {
+        return Err(ierr(
             path,
             "truncated Parquet file: the footer is missing (was it cut short while copying?)",
-        )),
-        Some(_) => Ok(()),
-        None => Err(ierr(path, "not a Parquet file (missing PAR1 magic bytes)")),
+        ));
     }
+    let footer = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
+    // PAR1, the data, the footer, its 4-byte length and the closing PAR1.
+    if footer == 0 || footer + 12 > size {
+        return Err(ierr(
+            path,
+            format!(
+                "corrupt Parquet file: its footer claims {footer} bytes but the file has {size}"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Bytes read from the start of a remote text file to check its header.
@@ -437,6 +470,7 @@ async fn resolve_remote(paths: &[String]) -> Result<Input, InputError> {
     }
     let remote = remote.ok_or_else(|| ierr(Path::new("."), "no input given"))?;
     let names: Vec<PathBuf> = files.iter().map(|f| f.0.clone()).collect();
+    reading(&names);
     let format = one_format(&names)?;
     let header = if format.is_text() {
         let mut readers: Vec<(PathBuf, Box<dyn BufRead>)> = Vec::new();
@@ -461,17 +495,17 @@ async fn resolve_remote(paths: &[String]) -> Result<Input, InputError> {
                     .await
                     .map_err(|e| ierr(url, e))?;
                 let tail = remote
-                    .read_range(path, size - 4..*size)
+                    .read_range(path, size - 8..*size)
                     .await
                     .map_err(|e| ierr(url, e))?;
                 Some((
                     head.try_into().unwrap_or([0; 4]),
-                    tail.try_into().unwrap_or([0; 4]),
+                    tail.try_into().unwrap_or([0; 8]),
                 ))
             } else {
                 None
             };
-            check_parquet_magic(url, *size, ends)?;
+            check_parquet_ends(url, *size, ends)?;
         }
     }
     Ok(Input {
@@ -541,20 +575,53 @@ pub fn split_csv_line(line: &str) -> Vec<String> {
     fields
 }
 
-fn read_line_bytes(reader: &mut dyn BufRead, path: &Path) -> Result<Option<Vec<u8>>, InputError> {
+fn read_error(path: &Path, e: std::io::Error) -> InputError {
+    let msg = e.to_string();
+    if msg.contains("invalid gzip header")
+        || msg.contains("corrupt deflate")
+        || msg.contains("unexpected end")
+    {
+        ierr(path, format!("unreadable gzip data: {msg}"))
+    } else {
+        ierr(path, format!("cannot read: {msg}"))
+    }
+}
+
+/// The header line, read no further than the line limit.
+fn read_header_bytes(reader: &mut dyn BufRead, path: &Path) -> Result<Option<Vec<u8>>, InputError> {
+    let limit = super::bounded::max_line();
     let mut buf = Vec::new();
-    let n = reader.read_until(b'\n', &mut buf).map_err(|e| {
-        let msg = e.to_string();
-        if msg.contains("invalid gzip header")
-            || msg.contains("corrupt deflate")
-            || msg.contains("unexpected end")
-        {
-            ierr(path, format!("unreadable gzip data: {msg}"))
-        } else {
-            ierr(path, format!("cannot read: {msg}"))
-        }
-    })?;
+    let n = reader
+        .take(limit + 1)
+        .read_until(b'\n', &mut buf)
+        .map_err(|e| read_error(path, e))?;
+    if n as u64 > limit && buf.last() != Some(&b'\n') {
+        return Err(ierr(
+            path,
+            format!(
+                "line 1: the header is longer than {}; refused before reading all of it \
+                 (--max-line-size raises the limit)",
+                super::bounded::size_text(limit)
+            ),
+        ));
+    }
     Ok(if n == 0 { None } else { Some(buf) })
+}
+
+/// Whether anything but white space follows the header: read a buffer at a time, never a
+/// whole line (a data line may be longer than memory allows).
+fn has_data(reader: &mut dyn BufRead, path: &Path) -> Result<bool, InputError> {
+    loop {
+        let buf = reader.fill_buf().map_err(|e| read_error(path, e))?;
+        if buf.is_empty() {
+            return Ok(false);
+        }
+        if buf.iter().any(|c| !c.is_ascii_whitespace()) {
+            return Ok(true);
+        }
+        let n = buf.len();
+        reader.consume(n);
+    }
 }
 
 /// Read and compare the header of every CSV file; reject empty files, duplicate names and
@@ -565,7 +632,7 @@ fn check_csv_headers(files: Vec<(PathBuf, Box<dyn BufRead>)>) -> Result<Vec<Stri
     let paths: Vec<PathBuf> = files.iter().map(|f| f.0.clone()).collect();
     for (f, mut reader) in files {
         let f = &f;
-        let Some(bytes) = read_line_bytes(&mut *reader, f)? else {
+        let Some(bytes) = read_header_bytes(&mut *reader, f)? else {
             return Err(ierr(f, "empty file: expected a CSV header line"));
         };
         let line = String::from_utf8(bytes).map_err(|_| ierr(f, "header is not valid UTF-8"))?;
@@ -586,15 +653,8 @@ fn check_csv_headers(files: Vec<(PathBuf, Box<dyn BufRead>)>) -> Result<Vec<Stri
             }
         }
         // Does the file hold at least one data line?
-        loop {
-            match read_line_bytes(&mut *reader, f)? {
-                None => break,
-                Some(b) if b.iter().all(|c| c.is_ascii_whitespace()) => continue,
-                Some(_) => {
-                    any_rows = true;
-                    break;
-                }
-            }
+        if has_data(&mut *reader, f)? {
+            any_rows = true;
         }
         match &header {
             None => header = Some((names, f.clone())),
@@ -669,8 +729,16 @@ pub async fn register(
     hive: bool,
 ) -> Result<SchemaRef, InputError> {
     let first = &input.files[0];
+    // Text is read through the bounded-lines store (which also inflates gzipped CSV).
+    let limit = super::bounded::max_line();
     if let Some(remote) = &input.remote {
-        ctx.register_object_store(&remote.root, remote.store.clone());
+        let bounded = super::bounded::BoundedLines::new(remote.store.clone(), limit, remote.root.as_str());
+        ctx.register_object_store(&remote.root, Arc::new(bounded));
+    } else {
+        let local = Arc::new(object_store::local::LocalFileSystem::new());
+        let bounded = super::bounded::BoundedLines::new(local, limit, "/");
+        let url = url::Url::parse("file://").expect("a constant URL");
+        ctx.register_object_store(&url, Arc::new(bounded));
     }
     let absolute = |f: &PathBuf| -> String {
         if input.remote.is_some() {
@@ -689,11 +757,13 @@ pub async fn register(
         .collect::<Result<Vec<_>, _>>()?;
     let (format, ext): (Arc<dyn FileFormat>, &str) = match input.format {
         InputFormat::Csv => (Arc::new(CsvFormat::default().with_has_header(true)), ""),
+        // Inflated by the bounded-lines store; never split into byte ranges (the offsets are
+        // of the compressed object).
         InputFormat::CsvGz => (
             Arc::new(
                 CsvFormat::default()
                     .with_has_header(true)
-                    .with_file_compression_type(FileCompressionType::GZIP),
+                    .with_newlines_in_values(true),
             ),
             "",
         ),

@@ -2,6 +2,7 @@
 //! functions, case-sensitive identifiers), registers a dataset and its typed FOCUS view, and
 //! runs read-only SQL.
 
+pub mod bounded;
 pub mod distinct;
 pub mod error;
 pub mod formats;
