@@ -965,7 +965,14 @@ fn a_nan_in_a_typed_parquet_cost_still_breaks_numeric_format() {
 #[test]
 fn a_carried_requirement_is_listed_in_each_version_and_shown_with_its_file() {
     for (version, count) in [("1.2", 621), ("1.3", 933), ("1.4", 1514)] {
-        let o = run(&["rules", "list", "--focus-version", version, "--format", "json"]);
+        let o = run(&[
+            "rules",
+            "list",
+            "--focus-version",
+            version,
+            "--format",
+            "json",
+        ]);
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         let ids: Vec<String> = json(&o)
             .as_array()
@@ -974,10 +981,23 @@ fn a_carried_requirement_is_listed_in_each_version_and_shown_with_its_file() {
             .map(|r| r["id"].as_str().unwrap().to_string())
             .collect();
         assert_eq!(ids.len(), count, "FOCUS {version}");
-        let carried = if version == "1.2" { "AvailabilityZone-C-001-M" } else { "CAU-AvailabilityZone-C-001-M" };
-        assert!(ids.iter().any(|i| i == carried), "FOCUS {version} lists {carried}");
+        let carried = if version == "1.2" {
+            "AvailabilityZone-C-001-M"
+        } else {
+            "CAU-AvailabilityZone-C-001-M"
+        };
+        assert!(
+            ids.iter().any(|i| i == carried),
+            "FOCUS {version} lists {carried}"
+        );
     }
-    let o = run(&["rules", "show", "CAU-BilledCost-C-003-M", "--focus-version", "1.3"]);
+    let o = run(&[
+        "rules",
+        "show",
+        "CAU-BilledCost-C-003-M",
+        "--focus-version",
+        "1.3",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(
         stdout(&o).contains(
@@ -987,10 +1007,17 @@ fn a_carried_requirement_is_listed_in_each_version_and_shown_with_its_file() {
         "{}",
         stdout(&o)
     );
-    let o = run(&["rules", "show", "CAU-AvailabilityZone-C-001-M", "--focus-version", "1.4"]);
+    let o = run(&[
+        "rules",
+        "show",
+        "CAU-AvailabilityZone-C-001-M",
+        "--focus-version",
+        "1.4",
+    ]);
     assert!(
-        stdout(&o).contains("defined in rules.d/focus-1.2/AvailabilityZone/AvailabilityZone-C-001-M.yaml")
-            && stdout(&o).contains("carried into 1.4 as CAU-AvailabilityZone-C-001-M"),
+        stdout(&o).contains(
+            "defined in rules.d/focus-1.2/AvailabilityZone/AvailabilityZone-C-001-M.yaml"
+        ) && stdout(&o).contains("carried into 1.4 as CAU-AvailabilityZone-C-001-M"),
         "{}",
         stdout(&o)
     );
@@ -1008,8 +1035,12 @@ fn a_carried_requirement_is_listed_in_each_version_and_shown_with_its_file() {
 /// The embedded 1.2 file of `id`, as it is read in 1.3: ids prefixed, `carried_into` left out.
 fn as_carried_into_1_3(id: &str) -> String {
     let folder = id.split('-').next().unwrap();
-    let text = fs::read_to_string(root().join(format!("rules.d/focus-1.2/{folder}/{id}.yaml"))).unwrap();
-    assert!(text.contains("carried_into: [\"1.3\""), "{id} is carried into 1.3");
+    let text =
+        fs::read_to_string(root().join(format!("rules.d/focus-1.2/{folder}/{id}.yaml"))).unwrap();
+    assert!(
+        text.contains("carried_into: [\"1.3\""),
+        "{id} is carried into 1.3"
+    );
     text.lines()
         .filter(|l| !l.starts_with("carried_into:"))
         .map(|l| format!("{}\n", l.replace(id, &format!("CAU-{id}"))))
@@ -1026,7 +1057,13 @@ fn lint_refuses_a_copy_of_an_inherited_requirement_and_accepts_a_fork() {
     fs::write(&copy, &text).unwrap();
     let lint = || {
         run(&[
-            "rules", "lint", "--no-examples", "--focus-version", "1.3", "--rules", dir.to_str().unwrap(),
+            "rules",
+            "lint",
+            "--no-examples",
+            "--focus-version",
+            "1.3",
+            "--rules",
+            dir.to_str().unwrap(),
         ])
     };
     let o = lint();
@@ -1038,14 +1075,25 @@ fn lint_refuses_a_copy_of_an_inherited_requirement_and_accepts_a_fork() {
         "{out}"
     );
     // A fork (the text changed) is the version's own requirement.
-    fs::write(&copy, text.replace("MUST NOT be null.", "MUST NOT be null in 1.3.")).unwrap();
+    fs::write(
+        &copy,
+        text.replace("MUST NOT be null.", "MUST NOT be null in 1.3."),
+    )
+    .unwrap();
     let o = lint();
     assert_eq!(code(&o), 0, "{}", stdout(&o));
 }
 
 fn validate_status(version: &str, data: &str, dir: &Path, id: &str) -> String {
     let o = run(&[
-        "validate", "--format", "json", "--focus-version", version, "--rules", dir.to_str().unwrap(), &testdata(data),
+        "validate",
+        "--format",
+        "json",
+        "--focus-version",
+        version,
+        "--rules",
+        dir.to_str().unwrap(),
+        &testdata(data),
     ]);
     assert!(code(&o) <= 1, "{}", stderr(&o));
     let r = json(&o);
@@ -1053,7 +1101,13 @@ fn validate_status(version: &str, data: &str, dir: &Path, id: &str) -> String {
         .as_array()
         .unwrap()
         .iter()
-        .chain(r["datasets"].as_array().into_iter().flatten().flat_map(|d| d["rules"].as_array().unwrap()))
+        .chain(
+            r["datasets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|d| d["rules"].as_array().unwrap()),
+        )
         .collect();
     all.iter()
         .find(|x| x["id"] == id)
@@ -1080,10 +1134,22 @@ fn an_override_of_a_carried_requirement_applies_to_its_version_only() {
     assert_eq!(validate_status("1.3", "focus-1.3", &dir, id), "fail");
     assert_eq!(validate_status("1.4", "focus-1.4", &dir, id), before_14);
     let show = |version: &str| {
-        stdout(&run(&["rules", "show", id, "--focus-version", version, "--rules", dir.to_str().unwrap()]))
+        stdout(&run(&[
+            "rules",
+            "show",
+            id,
+            "--focus-version",
+            version,
+            "--rules",
+            dir.to_str().unwrap(),
+        ]))
     };
-    assert!(show("1.3").contains(&format!("source:      {}", folder.join(format!("{id}.yaml")).display())));
-    assert!(show("1.4").contains("defined in rules.d/focus-1.2/AvailabilityZone/AvailabilityZone-C-001-M.yaml"));
+    assert!(show("1.3").contains(&format!(
+        "source:      {}",
+        folder.join(format!("{id}.yaml")).display()
+    )));
+    assert!(show("1.4")
+        .contains("defined in rules.d/focus-1.2/AvailabilityZone/AvailabilityZone-C-001-M.yaml"));
 }
 
 #[test]
@@ -1092,16 +1158,31 @@ fn an_edited_earlier_file_is_read_by_the_versions_it_lists() {
     let folder = dir.join("focus-1.2").join("BilledCost");
     fs::create_dir_all(&folder).unwrap();
     let file = folder.join("BilledCost-C-003-M.yaml");
-    let text = fs::read_to_string(root().join("rules.d/focus-1.2/BilledCost/BilledCost-C-003-M.yaml")).unwrap();
+    let text =
+        fs::read_to_string(root().join("rules.d/focus-1.2/BilledCost/BilledCost-C-003-M.yaml"))
+            .unwrap();
     let show = || {
         stdout(&run(&[
-            "rules", "show", "CAU-BilledCost-C-003-M", "--focus-version", "1.3", "--rules", dir.to_str().unwrap(),
+            "rules",
+            "show",
+            "CAU-BilledCost-C-003-M",
+            "--focus-version",
+            "1.3",
+            "--rules",
+            dir.to_str().unwrap(),
         ]))
     };
     // Edited in place (as with `--rules rules.d`), still carried: 1.3 reads the edit.
-    fs::write(&file, text.replace("MUST NOT be null.", "MUST NOT be null (edited).")).unwrap();
+    fs::write(
+        &file,
+        text.replace("MUST NOT be null.", "MUST NOT be null (edited)."),
+    )
+    .unwrap();
     let out = show();
-    assert!(out.contains("(edited)") && out.contains(&format!("defined in {}", file.display())), "{out}");
+    assert!(
+        out.contains("(edited)") && out.contains(&format!("defined in {}", file.display())),
+        "{out}"
+    );
     // An override that no longer lists 1.3 speaks for 1.2 only: 1.3 keeps the embedded rule.
     let own = text
         .lines()
@@ -1111,15 +1192,39 @@ fn an_edited_earlier_file_is_read_by_the_versions_it_lists() {
         .replace("MUST NOT be null.", "MUST NOT be null (1.2 only).");
     fs::write(&file, own).unwrap();
     let out = show();
-    assert!(!out.contains("1.2 only") && out.contains("defined in rules.d/focus-1.2/BilledCost/BilledCost-C-003-M.yaml"), "{out}");
-    let o = run(&["rules", "list", "--focus-version", "1.3", "--format", "json", "--rules", dir.to_str().unwrap()]);
+    assert!(
+        !out.contains("1.2 only")
+            && out.contains("defined in rules.d/focus-1.2/BilledCost/BilledCost-C-003-M.yaml"),
+        "{out}"
+    );
+    let o = run(&[
+        "rules",
+        "list",
+        "--focus-version",
+        "1.3",
+        "--format",
+        "json",
+        "--rules",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(json(&o).as_array().unwrap().len(), 933);
     // Carried and written again in the same place: an error naming both files.
     fs::write(&file, &text).unwrap();
     let own13 = dir.join("focus-1.3").join("CAU-BilledCost");
     fs::create_dir_all(&own13).unwrap();
-    fs::write(own13.join("CAU-BilledCost-C-003-M.yaml"), as_carried_into_1_3("BilledCost-C-003-M").replace("null.", "null!")).unwrap();
-    let o = run(&["rules", "list", "--focus-version", "1.3", "--rules", dir.to_str().unwrap()]);
+    fs::write(
+        own13.join("CAU-BilledCost-C-003-M.yaml"),
+        as_carried_into_1_3("BilledCost-C-003-M").replace("null.", "null!"),
+    )
+    .unwrap();
+    let o = run(&[
+        "rules",
+        "list",
+        "--focus-version",
+        "1.3",
+        "--rules",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 2, "{}", stdout(&o));
     assert!(
         stderr(&o).contains("CAU-BilledCost-C-003-M.yaml: CAU-BilledCost-C-003-M is also carried into FOCUS 1.3 from")

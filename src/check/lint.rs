@@ -27,7 +27,11 @@ pub fn lint_files(version: &FocusVersion, extra: Option<&Path>) -> anyhow::Resul
         problems.extend(inherited_copies(version, &sources, &earlier, &before, &map));
     }
     // Carried files are linted in the version whose folder holds them.
-    for src in sources.version.values().filter(|s| s.carried_from.is_none()) {
+    for src in sources
+        .version
+        .values()
+        .filter(|s| s.carried_from.is_none())
+    {
         problems.extend(carried_into_problems(version, src));
         let value: serde_json::Value = match serde_yaml::from_str(&src.text) {
             Ok(v) => v,

@@ -86,7 +86,12 @@ pub fn carried_into(text: &str) -> Vec<String> {
     let Some((start, end)) = key_lines(text) else {
         return Vec::new();
     };
-    let block: String = text.lines().skip(start).take(end - start).collect::<Vec<_>>().join("\n");
+    let block: String = text
+        .lines()
+        .skip(start)
+        .take(end - start)
+        .collect::<Vec<_>>()
+        .join("\n");
     #[derive(serde::Deserialize)]
     struct Key {
         carried_into: Vec<String>,
@@ -113,9 +118,10 @@ pub fn without_carried_into(text: &str) -> String {
 /// The 0-based lines [start, end) of the top-level `carried_into` key and its value.
 fn key_lines(text: &str) -> Option<(usize, usize)> {
     let lines: Vec<&str> = text.lines().collect();
-    let start = lines
-        .iter()
-        .position(|l| l.strip_prefix(CARRIED_INTO).is_some_and(|r| r.trim_start().starts_with(':')))?;
+    let start = lines.iter().position(|l| {
+        l.strip_prefix(CARRIED_INTO)
+            .is_some_and(|r| r.trim_start().starts_with(':'))
+    })?;
     let end = start
         + 1
         + lines[start + 1..]
@@ -140,13 +146,30 @@ mod tests {
         let v13 = manifest("focus_version: \"1.3\"\ninherits: \"1.2\"\ndatasets:\n  - { name: CostAndUsage, catalog: c.yaml, id_prefix: CAU }\n  - { name: ContractCommitment, catalog: k.yaml, id_prefix: CCT }\ngeneric_examples: g.yaml\n");
         let v14 = manifest("focus_version: \"1.4\"\ninherits: \"1.3\"\nattribute_prefix: ATT\ndatasets:\n  - { name: CostAndUsage, catalog: c.yaml, id_prefix: CAU }\n  - { name: ContractCommitment, catalog: k.yaml, id_prefix: CCT }\ngeneric_examples: g.yaml\n");
         let m = IdMap::between(&v12, &v13);
-        assert_eq!(m.id("BilledCost-C-003-M").as_deref(), Some("CAU-BilledCost-C-003-M"));
-        assert_eq!(m.id("CostAndUsage-D-001-M").as_deref(), Some("CAU-CostAndUsage-D-001-M"));
-        assert_eq!(m.id("NumericFormat-A-001-M"), None, "1.3 attributes keep no prefix");
+        assert_eq!(
+            m.id("BilledCost-C-003-M").as_deref(),
+            Some("CAU-BilledCost-C-003-M")
+        );
+        assert_eq!(
+            m.id("CostAndUsage-D-001-M").as_deref(),
+            Some("CAU-CostAndUsage-D-001-M")
+        );
+        assert_eq!(
+            m.id("NumericFormat-A-001-M"),
+            None,
+            "1.3 attributes keep no prefix"
+        );
         let m = IdMap::between(&v13, &v14);
-        assert_eq!(m.id("NumericFormat-A-001-M").as_deref(), Some("ATT-NumericFormat-A-001-M"));
+        assert_eq!(
+            m.id("NumericFormat-A-001-M").as_deref(),
+            Some("ATT-NumericFormat-A-001-M")
+        );
         assert_eq!(m.id("CCT-ContractId-C-001-M"), None);
-        assert_eq!(m.id("BilledCost-C-003-M"), None, "1.3 has no unprefixed dataset");
+        assert_eq!(
+            m.id("BilledCost-C-003-M"),
+            None,
+            "1.3 has no unprefixed dataset"
+        );
         assert_eq!(
             m.text("all_of: [CAU-X-C-001-M, NullHandling-A-002-M]\nnote: see `NullHandling-A-002-M`, x_NullHandling-A-002-M.\n"),
             "all_of: [CAU-X-C-001-M, ATT-NullHandling-A-002-M]\nnote: see `ATT-NullHandling-A-002-M`, x_NullHandling-A-002-M.\n"
@@ -156,11 +179,20 @@ mod tests {
     #[test]
     fn the_key_is_read_and_left_out_in_flow_and_block_style() {
         let flow = "# c\nid: X-C-001-M\ncarried_into: [\"1.3\", \"1.4\"]\nkeyword: MUST\n";
-        assert_eq!(carried_into(flow), vec!["1.3".to_string(), "1.4".to_string()]);
-        assert_eq!(without_carried_into(flow), "# c\nid: X-C-001-M\nkeyword: MUST\n");
+        assert_eq!(
+            carried_into(flow),
+            vec!["1.3".to_string(), "1.4".to_string()]
+        );
+        assert_eq!(
+            without_carried_into(flow),
+            "# c\nid: X-C-001-M\nkeyword: MUST\n"
+        );
         let block = "id: X-C-001-M\ncarried_into:\n  - \"1.3\"\nkeyword: MUST\n";
         assert_eq!(carried_into(block), vec!["1.3".to_string()]);
-        assert_eq!(without_carried_into(block), "id: X-C-001-M\nkeyword: MUST\n");
+        assert_eq!(
+            without_carried_into(block),
+            "id: X-C-001-M\nkeyword: MUST\n"
+        );
         let none = "id: X-C-001-M\nnote: carried_into is a key\n";
         assert!(carried_into(none).is_empty());
         assert_eq!(without_carried_into(none), none);

@@ -140,7 +140,10 @@ mod tests {
 
     #[test]
     fn the_embedded_versions_inherit_in_a_chain() {
-        assert_eq!(successors("1.2"), vec!["1.3".to_string(), "1.4".to_string()]);
+        assert_eq!(
+            successors("1.2"),
+            vec!["1.3".to_string(), "1.4".to_string()]
+        );
         assert_eq!(successors("1.3"), vec!["1.4".to_string()]);
         assert!(successors("1.4").is_empty());
     }
