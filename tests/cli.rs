@@ -961,3 +961,275 @@ fn a_nan_in_a_typed_parquet_cost_still_breaks_numeric_format() {
         assert_eq!(rule(&r, id)["status"], "pass", "{id}");
     }
 }
+
+#[test]
+fn a_carried_requirement_is_listed_in_each_version_and_shown_with_its_file() {
+    for (version, count) in [("1.2", 621), ("1.3", 933), ("1.4", 1514)] {
+        let o = run(&[
+            "rules",
+            "list",
+            "--focus-version",
+            version,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let ids: Vec<String> = json(&o)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids.len(), count, "FOCUS {version}");
+        let carried = if version == "1.2" {
+            "AvailabilityZone-C-001-M"
+        } else {
+            "CAU-AvailabilityZone-C-001-M"
+        };
+        assert!(
+            ids.iter().any(|i| i == carried),
+            "FOCUS {version} lists {carried}"
+        );
+    }
+    let o = run(&[
+        "rules",
+        "show",
+        "CAU-BilledCost-C-003-M",
+        "--focus-version",
+        "1.3",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "defined in rules.d/focus-1.2/BilledCost/BilledCost-C-003-M.yaml (FOCUS 1.2 \
+             BilledCost-C-003-M), carried into 1.3 as CAU-BilledCost-C-003-M"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&[
+        "rules",
+        "show",
+        "CAU-AvailabilityZone-C-001-M",
+        "--focus-version",
+        "1.4",
+    ]);
+    assert!(
+        stdout(&o).contains(
+            "defined in rules.d/focus-1.2/AvailabilityZone/AvailabilityZone-C-001-M.yaml"
+        ) && stdout(&o).contains("carried into 1.4 as CAU-AvailabilityZone-C-001-M"),
+        "{}",
+        stdout(&o)
+    );
+    // The file's own version says where else it is read.
+    let o = run(&["rules", "show", "AvailabilityZone-C-001-M"]);
+    assert!(
+        stdout(&o).contains(
+            "source:      rules.d/focus-1.2/AvailabilityZone/AvailabilityZone-C-001-M.yaml (also carried into FOCUS 1.3, 1.4)"
+        ),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// The embedded 1.2 file of `id`, as it is read in 1.3: ids prefixed, `carried_into` left out.
+fn as_carried_into_1_3(id: &str) -> String {
+    let folder = id.split('-').next().unwrap();
+    let text =
+        fs::read_to_string(root().join(format!("rules.d/focus-1.2/{folder}/{id}.yaml"))).unwrap();
+    assert!(
+        text.contains("carried_into: [\"1.3\""),
+        "{id} is carried into 1.3"
+    );
+    text.lines()
+        .filter(|l| !l.starts_with("carried_into:"))
+        .map(|l| format!("{}\n", l.replace(id, &format!("CAU-{id}"))))
+        .collect()
+}
+
+#[test]
+fn lint_refuses_a_copy_of_an_inherited_requirement_and_accepts_a_fork() {
+    let dir = scratch("carried-copy");
+    let folder = dir.join("focus-1.3").join("CAU-BilledCost");
+    fs::create_dir_all(&folder).unwrap();
+    let copy = folder.join("CAU-BilledCost-C-003-M.yaml");
+    let text = as_carried_into_1_3("BilledCost-C-003-M");
+    fs::write(&copy, &text).unwrap();
+    let lint = || {
+        run(&[
+            "rules",
+            "lint",
+            "--no-examples",
+            "--focus-version",
+            "1.3",
+            "--rules",
+            dir.to_str().unwrap(),
+        ])
+    };
+    let o = lint();
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!("{}:1: CAU-BilledCost-C-003-M is the FOCUS 1.2 requirement of rules.d/focus-1.2/BilledCost/BilledCost-C-003-M.yaml unchanged", copy.display()))
+            && out.contains("list \"1.3\" under carried_into there"),
+        "{out}"
+    );
+    // A fork (the text changed) is the version's own requirement.
+    fs::write(
+        &copy,
+        text.replace("MUST NOT be null.", "MUST NOT be null in 1.3."),
+    )
+    .unwrap();
+    let o = lint();
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+}
+
+fn validate_status(version: &str, data: &str, dir: &Path, id: &str) -> String {
+    let o = run(&[
+        "validate",
+        "--format",
+        "json",
+        "--focus-version",
+        version,
+        "--rules",
+        dir.to_str().unwrap(),
+        &testdata(data),
+    ]);
+    assert!(code(&o) <= 1, "{}", stderr(&o));
+    let r = json(&o);
+    let all: Vec<&serde_json::Value> = r["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(
+            r["datasets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|d| d["rules"].as_array().unwrap()),
+        )
+        .collect();
+    all.iter()
+        .find(|x| x["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in the FOCUS {version} report"))["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn an_override_of_a_carried_requirement_applies_to_its_version_only() {
+    let id = "CAU-AvailabilityZone-C-001-M";
+    let dir = scratch("carried-override");
+    let before_13 = validate_status("1.3", "focus-1.3", &dir, id);
+    let before_14 = validate_status("1.4", "focus-1.4", &dir, id);
+    let folder = dir.join("focus-1.3").join("CAU-AvailabilityZone");
+    fs::create_dir_all(&folder).unwrap();
+    fs::write(
+        folder.join(format!("{id}.yaml")),
+        format!("id: {id}\nkeyword: MUST\nrequirement: every row offends\nkind: static\nfunction: type\ncheck:\n  sql: SELECT BilledCost FROM CostAndUsage\n"),
+    )
+    .unwrap();
+    assert_ne!(before_13, "fail");
+    assert_eq!(validate_status("1.3", "focus-1.3", &dir, id), "fail");
+    assert_eq!(validate_status("1.4", "focus-1.4", &dir, id), before_14);
+    let show = |version: &str| {
+        stdout(&run(&[
+            "rules",
+            "show",
+            id,
+            "--focus-version",
+            version,
+            "--rules",
+            dir.to_str().unwrap(),
+        ]))
+    };
+    assert!(show("1.3").contains(&format!(
+        "source:      {}",
+        folder.join(format!("{id}.yaml")).display()
+    )));
+    assert!(show("1.4")
+        .contains("defined in rules.d/focus-1.2/AvailabilityZone/AvailabilityZone-C-001-M.yaml"));
+}
+
+#[test]
+fn an_edited_earlier_file_is_read_by_the_versions_it_lists() {
+    let dir = scratch("carried-edit");
+    let folder = dir.join("focus-1.2").join("BilledCost");
+    fs::create_dir_all(&folder).unwrap();
+    let file = folder.join("BilledCost-C-003-M.yaml");
+    let text =
+        fs::read_to_string(root().join("rules.d/focus-1.2/BilledCost/BilledCost-C-003-M.yaml"))
+            .unwrap();
+    let show = || {
+        stdout(&run(&[
+            "rules",
+            "show",
+            "CAU-BilledCost-C-003-M",
+            "--focus-version",
+            "1.3",
+            "--rules",
+            dir.to_str().unwrap(),
+        ]))
+    };
+    // Edited in place (as with `--rules rules.d`), still carried: 1.3 reads the edit.
+    fs::write(
+        &file,
+        text.replace("MUST NOT be null.", "MUST NOT be null (edited)."),
+    )
+    .unwrap();
+    let out = show();
+    assert!(
+        out.contains("(edited)") && out.contains(&format!("defined in {}", file.display())),
+        "{out}"
+    );
+    // An override that no longer lists 1.3 speaks for 1.2 only: 1.3 keeps the embedded rule.
+    let own = text
+        .lines()
+        .filter(|l| !l.starts_with("carried_into:"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .replace("MUST NOT be null.", "MUST NOT be null (1.2 only).");
+    fs::write(&file, own).unwrap();
+    let out = show();
+    assert!(
+        !out.contains("1.2 only")
+            && out.contains("defined in rules.d/focus-1.2/BilledCost/BilledCost-C-003-M.yaml"),
+        "{out}"
+    );
+    let o = run(&[
+        "rules",
+        "list",
+        "--focus-version",
+        "1.3",
+        "--format",
+        "json",
+        "--rules",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(json(&o).as_array().unwrap().len(), 933);
+    // Carried and written again in the same place: an error naming both files.
+    fs::write(&file, &text).unwrap();
+    let own13 = dir.join("focus-1.3").join("CAU-BilledCost");
+    fs::create_dir_all(&own13).unwrap();
+    fs::write(
+        own13.join("CAU-BilledCost-C-003-M.yaml"),
+        as_carried_into_1_3("BilledCost-C-003-M").replace("null.", "null!"),
+    )
+    .unwrap();
+    let o = run(&[
+        "rules",
+        "list",
+        "--focus-version",
+        "1.3",
+        "--rules",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("CAU-BilledCost-C-003-M.yaml: CAU-BilledCost-C-003-M is also carried into FOCUS 1.3 from")
+            && stderr(&o).contains("remove \"1.3\" from carried_into there"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -133,3 +133,123 @@ async fn lint_finds_no_problem_in_the_embedded_rules() {
         );
     }
 }
+
+#[test]
+fn unchanged_requirements_are_written_once_and_carried_into_later_versions() {
+    // (version, id there, version whose folder holds the file, id there, the file)
+    let cases = [
+        (
+            "1.3",
+            "CAU-BilledCost-C-003-M",
+            "1.2",
+            "BilledCost-C-003-M",
+            "rules.d/focus-1.2/BilledCost/BilledCost-C-003-M.yaml",
+        ),
+        // 1.2 -> 1.3 -> 1.4, unchanged all the way: one file.
+        (
+            "1.3",
+            "CAU-AvailabilityZone-C-001-M",
+            "1.2",
+            "AvailabilityZone-C-001-M",
+            "rules.d/focus-1.2/AvailabilityZone/AvailabilityZone-C-001-M.yaml",
+        ),
+        (
+            "1.4",
+            "CAU-AvailabilityZone-C-001-M",
+            "1.2",
+            "AvailabilityZone-C-001-M",
+            "rules.d/focus-1.2/AvailabilityZone/AvailabilityZone-C-001-M.yaml",
+        ),
+        // A 1.3 requirement (new in 1.3), unchanged in 1.4.
+        (
+            "1.4",
+            "CAU-ContractApplied-C-001-M",
+            "1.3",
+            "CAU-ContractApplied-C-001-M",
+            "rules.d/focus-1.3/CAU-ContractApplied/CAU-ContractApplied-C-001-M.yaml",
+        ),
+        // Attribute requirements keep no prefix in 1.3.
+        (
+            "1.3",
+            "NumericFormat-A-002-M",
+            "1.2",
+            "NumericFormat-A-002-M",
+            "rules.d/focus-1.2/NumericFormat/NumericFormat-A-002-M.yaml",
+        ),
+    ];
+    for (version, id, from_version, from_id, file) in cases {
+        let set = load(version);
+        let r = set
+            .get(id)
+            .unwrap_or_else(|| panic!("{id} in FOCUS {version}"));
+        let from = r
+            .origin
+            .carried_from
+            .as_ref()
+            .unwrap_or_else(|| panic!("{id} carried"));
+        assert_eq!(
+            (from.version.as_str(), from.id.as_str()),
+            (from_version, from_id)
+        );
+        assert_eq!(r.origin.path, std::path::Path::new(file));
+        assert!(
+            r.origin.carried_into.iter().any(|v| v == version),
+            "{id}: {:?}",
+            r.origin.carried_into
+        );
+        assert_eq!(r.focus_version, version);
+    }
+    // The 1.3 requirement's id inside the carried file is mapped, its catalog is 1.3's.
+    let set = load("1.3");
+    let r = set.get("CAU-BilledCost-C-003-M").unwrap();
+    assert_eq!(r.dataset.as_deref(), Some("CostAndUsage"));
+    // BilledCost-C-003-M changed in 1.4 (its text is quoted there): 1.4 has its own file.
+    let set = load("1.4");
+    let r = set.get("CAU-BilledCost-C-003-M").unwrap();
+    assert!(r.origin.carried_from.is_none());
+    assert!(r.origin.path.starts_with("rules.d/focus-1.4"));
+
+    // Every carried rule is written in an earlier version's folder that lists the version, and
+    // the version's own folder holds no copy of it.
+    let files: Vec<&str> = focus_sql::rules::embedded::all()
+        .iter()
+        .map(|(p, _)| *p)
+        .collect();
+    for (version, _, _) in VERSIONS {
+        let set = load(version);
+        let carried: Vec<_> = set
+            .rules
+            .iter()
+            .filter(|r| r.origin.carried_from.is_some())
+            .collect();
+        if version == "1.2" {
+            assert!(carried.is_empty());
+            continue;
+        }
+        assert!(
+            carried.len() > 300,
+            "FOCUS {version}: {} carried",
+            carried.len()
+        );
+        for r in carried {
+            let from = r.origin.carried_from.as_ref().unwrap();
+            assert!(from.version.as_str() < version);
+            assert!(
+                r.origin
+                    .path
+                    .starts_with(format!("rules.d/focus-{}", from.version)),
+                "{:?}",
+                r.origin.path
+            );
+            assert!(r.origin.carried_into.iter().any(|v| v == version));
+            assert!(
+                !files
+                    .iter()
+                    .any(|p| p.starts_with(&format!("focus-{version}/"))
+                        && p.ends_with(&format!("/{}.yaml", r.id))),
+                "FOCUS {version} still has a copy of {}",
+                r.id
+            );
+        }
+    }
+}

@@ -1,15 +1,17 @@
-//! `focus-sql rules lint`: rule files against the rule JSON Schema, structural problems, and
-//! checks that do not plan against the FOCUS columns (planned exactly as a run plans them).
-//! The command adds the examples' verdicts unless told not to.
+//! `focus-sql rules lint`: rule files against the rule JSON Schema, their `carried_into`, copies
+//! of a requirement the version would inherit, structural problems, and checks that do not plan
+//! against the FOCUS columns (planned exactly as a run plans them). The command adds the
+//! examples' verdicts unless told not to.
 
 use super::{fused_frame, plan_rule, Known, Plan, RunOptions};
 use crate::check::outcome::Status;
 use crate::engine::Dataset;
-use crate::rules::{Applicability, Check, FocusVersion, RuleSet, Sources};
+use crate::rules::{carry, Applicability, Check, FocusVersion, RuleSet, Sources};
 use std::path::Path;
 
 /// Each rule file of `version` (embedded, or overridden from `extra`) checked against the rule
-/// JSON Schema: one line per violation, naming the file and the offending key.
+/// JSON Schema and for its `carried_into`, and every file of the version that is a copy of the
+/// one it would inherit: one line per problem, naming the file and the offending key.
 pub fn lint_files(version: &FocusVersion, extra: Option<&Path>) -> anyhow::Result<Vec<String>> {
     let Some(schema) = crate::rules::embedded_rule_schema() else {
         anyhow::bail!("rules.d/{} is not embedded", crate::rules::SCHEMA_FILE);
@@ -18,9 +20,19 @@ pub fn lint_files(version: &FocusVersion, extra: Option<&Path>) -> anyhow::Resul
     let validator = jsonschema::validator_for(&schema)
         .map_err(|e| anyhow::anyhow!("rules.d/{}: {e}", crate::rules::SCHEMA_FILE))?;
     let mut sources = Sources::gather(version, extra)?;
+    let inherited = sources.inherited_by(version, extra)?;
     sources.take_support(version)?;
     let mut problems = Vec::new();
-    for src in sources.version.values() {
+    if let Some((earlier, before, map)) = inherited {
+        problems.extend(inherited_copies(version, &sources, &earlier, &before, &map));
+    }
+    // Carried files are linted in the version whose folder holds them.
+    for src in sources
+        .version
+        .values()
+        .filter(|s| s.carried_from.is_none())
+    {
+        problems.extend(carried_into_problems(version, src));
         let value: serde_json::Value = match serde_yaml::from_str(&src.text) {
             Ok(v) => v,
             // Files that are not YAML are reported by the loader, with their line.
@@ -60,6 +72,63 @@ pub fn lint_files(version: &FocusVersion, extra: Option<&Path>) -> anyhow::Resul
         }
     }
     Ok(problems)
+}
+
+/// A `carried_into` lists the versions that inherit from the file's, in order, nearest first.
+fn carried_into_problems(version: &FocusVersion, src: &crate::rules::Source) -> Option<String> {
+    let listed = carry::carried_into(&src.text);
+    if listed.is_empty() {
+        return None;
+    }
+    let chain = crate::rules::version::successors(version.as_str());
+    if chain.len() >= listed.len() && chain[..listed.len()] == listed[..] {
+        return None;
+    }
+    Some(format!(
+        "{}:{}: carried_into lists {}, but a FOCUS {version} requirement can be carried only into \
+         the versions that inherit from it, nearest first: {}",
+        src.display.display(),
+        crate::rules::error::line_of_key(&src.text, carry::CARRIED_INTO, 1).unwrap_or(1),
+        listed.join(", "),
+        if chain.is_empty() {
+            "none".to_string()
+        } else {
+            chain.join(", ")
+        }
+    ))
+}
+
+/// The files of `version` that are the earlier version's file of the same requirement, byte for
+/// byte once its ids are mapped (and `carried_into` left aside): the earlier file should list the
+/// version under `carried_into` instead.
+fn inherited_copies(
+    version: &FocusVersion,
+    sources: &Sources,
+    earlier: &FocusVersion,
+    before: &Sources,
+    map: &carry::IdMap,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, src) in &before.version {
+        let here = map.id(id).unwrap_or_else(|| id.clone());
+        let Some(own) = sources.version.get(&here) else {
+            continue;
+        };
+        if own.carried_from.is_some() {
+            continue;
+        }
+        if carry::without_carried_into(&own.text)
+            == carry::without_carried_into(&map.text(&src.text))
+        {
+            out.push(format!(
+                "{}:1: {here} is the FOCUS {earlier} requirement of {} unchanged (but for its ids): \
+                 delete this file and list \"{version}\" under carried_into there",
+                own.display.display(),
+                src.display.display()
+            ));
+        }
+    }
+    out
 }
 
 /// The line of the first key of a JSON pointer such as `/check/when`.

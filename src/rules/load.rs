@@ -30,6 +30,10 @@ struct RawRule {
     /// is reported, as skipped with this reason, and its check never runs.
     #[serde(default)]
     removed: Option<String>,
+    /// The later versions this file is carried into, unchanged but for the ids (see
+    /// [`super::carry`]).
+    #[serde(default)]
+    carried_into: Vec<String>,
     /// A mapping (one shape key plus options), or one word: `present`, `type`, `format` (the
     /// entity's catalog column, type and format) or `permission` (the requirement's own text).
     check: serde_yaml::Value,
@@ -134,12 +138,40 @@ fn example_lines(text: &str) -> Vec<usize> {
     expect_lines_after(text, line_of_key(text, "examples", 1).unwrap_or(usize::MAX))
 }
 
-/// Parse one rule file. `display_path` is what errors show.
+/// Parse one rule file. `display_path` is what errors show; its stem is the rule's id.
 pub fn parse_rule(
     text: &str,
     display_path: &Path,
     ctx: &Context,
     embedded: bool,
+) -> Result<Rule, LoadError> {
+    let stem = display_path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    parse_file(text, display_path, stem, ctx, embedded, None)
+}
+
+/// Parse a rule file of a version's sources, `id` being its id in the version (a carried file's
+/// mapped id; otherwise its stem).
+pub fn parse_source(src: &super::Source, id: &str, ctx: &Context) -> Result<Rule, LoadError> {
+    parse_file(
+        &src.text,
+        &src.display,
+        id,
+        ctx,
+        src.embedded,
+        src.carried_from.clone(),
+    )
+}
+
+fn parse_file(
+    text: &str,
+    display_path: &Path,
+    stem: &str,
+    ctx: &Context,
+    embedded: bool,
+    carried_from: Option<CarriedFrom>,
 ) -> Result<Rule, LoadError> {
     let err = |line: Option<usize>, message: String| LoadError {
         path: display_path.to_path_buf(),
@@ -149,10 +181,6 @@ pub fn parse_rule(
     let raw: RawRule = serde_yaml::from_str(text).map_err(|e| LoadError::yaml(display_path, &e))?;
     let key_line = |key: &str| line_of_key(text, key, 1);
 
-    let stem = display_path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default();
     if raw.id != stem {
         return Err(err(
             key_line("id"),
@@ -223,6 +251,8 @@ pub fn parse_rule(
             path: display_path.to_path_buf(),
             check_line,
             embedded,
+            carried_from,
+            carried_into: raw.carried_into,
         },
     })
 }

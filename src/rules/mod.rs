@@ -2,6 +2,7 @@
 //! structural checks `rules lint` performs (ids, references, cycles, examples).
 
 pub mod applicability;
+pub mod carry;
 pub mod catalog;
 pub mod declaration;
 pub mod embedded;
@@ -65,6 +66,9 @@ pub struct Source {
     pub display: PathBuf,
     pub text: String,
     pub embedded: bool,
+    /// Set when the file is written in an earlier version's folder and carried into this one
+    /// (`text` is then the file with its ids mapped to this version's).
+    pub carried_from: Option<CarriedFrom>,
 }
 
 fn version_of(rel: &Path) -> Option<String> {
@@ -101,28 +105,151 @@ fn stem(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// The files of one version: its own folder (by file stem) and the version-independent files
-/// at the root of rules.d (by relative path), the embedded ones overridden by `extra`'s.
+/// The files of one version: its own folder (by file stem) and the rule files of earlier
+/// versions carried into it (by their id in this version), and the version-independent files at
+/// the root of rules.d (by relative path), the embedded ones overridden by `extra`'s.
 #[derive(Debug, Default)]
 pub struct Sources {
     pub version: BTreeMap<String, Source>,
     pub root: BTreeMap<String, Source>,
+    /// A requirement both carried into the version and written in its folder, from the same
+    /// place (both embedded or both in `extra`): reported, the version's own file kept.
+    pub errors: Vec<LoadError>,
 }
 
 impl Sources {
+    /// The files of `version`, with those carried into it from the version it inherits from.
     pub fn gather(version: &FocusVersion, extra: Option<&Path>) -> Result<Sources, LoadError> {
+        Sources::gather_for(version, extra, version, 0)
+    }
+
+    /// The files of `version` when `requested` is loaded: files of `extra` outside any
+    /// `focus-X.Y` folder belong to `requested` only.
+    fn gather_for(
+        version: &FocusVersion,
+        extra: Option<&Path>,
+        requested: &FocusVersion,
+        depth: usize,
+    ) -> Result<Sources, LoadError> {
+        let mut out = Sources::own(version, extra, requested)?;
+        let Some((earlier, before, map)) = out.inherited(extra, requested, depth)? else {
+            return Ok(out);
+        };
+        for (id, src) in before.version {
+            if !carry::carried_into(&src.text)
+                .iter()
+                .any(|v| v == version.as_str())
+            {
+                continue;
+            }
+            // Carried from further back, the file keeps saying where it is written.
+            let from = src.carried_from.unwrap_or_else(|| CarriedFrom {
+                version: earlier.to_string(),
+                id: id.clone(),
+            });
+            let carried = Source {
+                display: src.display,
+                text: map.text(&src.text),
+                embedded: src.embedded,
+                carried_from: Some(from),
+            };
+            out.carry(map.id(&id).unwrap_or(id), carried, version);
+        }
+        // An earlier file overridden from `extra` without this version in its carried_into
+        // leaves the version the embedded rule (an override speaks for the versions it lists).
+        if extra.is_some() {
+            let embedded = Sources::gather_for(version, None, requested, depth)?;
+            for (id, src) in embedded.version {
+                if src.carried_from.is_some() && !out.version.contains_key(&id) {
+                    out.version.insert(id, src);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The version these sources of `version` inherit from (their manifest's `inherits`), its
+    /// rule files (its own and those carried into it) and how its ids map to `version`'s. Call it
+    /// before [`Sources::take_support`] takes the manifest out.
+    pub fn inherited_by(
+        &self,
+        version: &FocusVersion,
+        extra: Option<&Path>,
+    ) -> Result<Option<(FocusVersion, Sources, carry::IdMap)>, LoadError> {
+        self.inherited(extra, version, 0)
+    }
+
+    fn inherited(
+        &self,
+        extra: Option<&Path>,
+        requested: &FocusVersion,
+        depth: usize,
+    ) -> Result<Option<(FocusVersion, Sources, carry::IdMap)>, LoadError> {
+        let Some(manifest_src) = self.version.get(&stem(Path::new(version::MANIFEST))) else {
+            // No manifest (or taken out by take_support already): take_support says so.
+            return Ok(None);
+        };
+        let manifest = VersionManifest::parse(&manifest_src.text, &manifest_src.display)?;
+        let Some(earlier) = &manifest.inherits else {
+            return Ok(None);
+        };
+        let at = |message: String| LoadError {
+            path: manifest_src.display.clone(),
+            line: error::line_of_key(&manifest_src.text, "inherits", 1),
+            message,
+        };
+        let earlier = FocusVersion::parse(earlier).map_err(|m| at(format!("inherits: {m}")))?;
+        if depth > embedded_versions().len() {
+            return Err(at("inherits forms a cycle".into()));
+        }
+        let mut before = Sources::gather_for(&earlier, extra, requested, depth + 1)?;
+        let (_, earlier_manifest, _) = before.take_support(&earlier)?;
+        let map = carry::IdMap::between(&earlier_manifest, &manifest);
+        Ok(Some((earlier, before, map)))
+    }
+
+    /// Add a carried file: a file of the version's own folder from `--rules DIR` overrides an
+    /// embedded carried one and the other way round; from the same place, both is an error.
+    fn carry(&mut self, id: String, carried: Source, version: &FocusVersion) {
+        match self.version.get(&id) {
+            None => {
+                self.version.insert(id, carried);
+            }
+            Some(own) if own.embedded && !carried.embedded => {
+                self.version.insert(id, carried);
+            }
+            Some(own) if !own.embedded && carried.embedded => {}
+            Some(own) => self.errors.push(LoadError {
+                path: own.display.clone(),
+                line: None,
+                message: format!(
+                    "{id} is also carried into FOCUS {version} from {}: delete this file, or \
+                     remove \"{version}\" from carried_into there to give {version} its own",
+                    carried.display.display()
+                ),
+            }),
+        }
+    }
+
+    /// The files in the version's own folder (and the root files), without carried ones.
+    fn own(
+        version: &FocusVersion,
+        extra: Option<&Path>,
+        requested: &FocusVersion,
+    ) -> Result<Sources, LoadError> {
         let mut out = Sources::default();
         let folder = format!("{}/", version.folder());
         for (rel, text) in embedded::all() {
-            let src = Source {
+            let src = || Source {
                 display: Path::new("rules.d").join(rel),
                 text: text.to_string(),
                 embedded: true,
+                carried_from: None,
             };
             if let Some(inner) = rel.strip_prefix(&folder) {
-                out.version.insert(stem(Path::new(inner)), src);
+                out.version.insert(stem(Path::new(inner)), src());
             } else if !rel.starts_with("focus-") {
-                out.root.insert(rel.to_string(), src);
+                out.root.insert(rel.to_string(), src());
             }
         }
         let Some(dir) = extra else { return Ok(out) };
@@ -158,6 +285,7 @@ impl Sources {
                 display: f.clone(),
                 text,
                 embedded: false,
+                carried_from: None,
             };
             if first.as_deref() == Some(GENERIC_DIR) {
                 out.root
@@ -167,7 +295,7 @@ impl Sources {
             // Files outside any focus-X.Y folder belong to the requested version.
             let v = version_of(&rel)
                 .or_else(|| version_of(dir))
-                .unwrap_or_else(|| version.to_string());
+                .unwrap_or_else(|| requested.to_string());
             if v == version.as_str() {
                 out.version.insert(stem(&f), src);
             }
@@ -201,6 +329,7 @@ impl Sources {
                     display: f.clone(),
                     text,
                     embedded: false,
+                    carried_from: None,
                 };
                 out.root.insert(rel, src);
             }
@@ -257,7 +386,8 @@ pub fn detect_version(columns: &[String]) -> Result<(FocusVersion, String), Load
             line: None,
             message,
         })?;
-        let mut sources = Sources::gather(&version, None)?;
+        // The catalogs only: no rule file, carried or not, is read.
+        let mut sources = Sources::own(&version, None, &version)?;
         let (_, _, catalogs) = sources.take_support(&version)?;
         let mut names = Vec::new();
         // (columns of the dataset present, its mandatory columns absent) of the best-matching
@@ -383,6 +513,7 @@ impl RuleSet {
         let Sources {
             version: files,
             root,
+            errors: conflicts,
         } = sources;
         let generic_src = root
             .get(&manifest.generic_examples)
@@ -412,9 +543,9 @@ impl RuleSet {
             generic: &generic,
         };
         let mut rules = Vec::new();
-        let mut errors = Vec::new();
-        for src in files.into_values() {
-            match load::parse_rule(&src.text, &src.display, &ctx, src.embedded) {
+        let mut errors = conflicts;
+        for (id, src) in files {
+            match load::parse_source(&src, &id, &ctx) {
                 Ok(rule) => rules.push(rule),
                 Err(e) => errors.push(e),
             }

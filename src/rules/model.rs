@@ -249,6 +249,17 @@ pub struct Origin {
     /// 1-based line of the `check:` key.
     pub check_line: usize,
     pub embedded: bool,
+    /// For a requirement carried from an earlier version: where its file is written.
+    pub carried_from: Option<CarriedFrom>,
+    /// The later versions the file is carried into (its `carried_into`).
+    pub carried_into: Vec<String>,
+}
+
+/// The earlier version whose folder holds a carried requirement's file, and the id it has there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CarriedFrom {
+    pub version: String,
+    pub id: String,
 }
 
 /// One FOCUS requirement.

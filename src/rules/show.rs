@@ -35,6 +35,22 @@ pub fn list_json(set: &RuleSet) -> serde_json::Result<String> {
     serde_json::to_string_pretty(&items)
 }
 
+/// Which file a requirement comes from: its own, or the earlier version's it is carried from.
+pub fn source(r: &Rule) -> String {
+    let path = r.origin.path.display();
+    match &r.origin.carried_from {
+        Some(from) => format!(
+            "defined in {path} (FOCUS {} {}), carried into {} as {}",
+            from.version, from.id, r.focus_version, r.id
+        ),
+        None if !r.origin.carried_into.is_empty() => format!(
+            "{path} (also carried into FOCUS {})",
+            r.origin.carried_into.join(", ")
+        ),
+        None => path.to_string(),
+    }
+}
+
 /// A rule as `rules show` prints it: requirement, check, examples.
 pub fn show(r: &Rule) -> String {
     use std::fmt::Write;
@@ -55,7 +71,7 @@ pub fn show(r: &Rule) -> String {
     if let Some(n) = &r.note {
         let _ = writeln!(s, "note:        {n}");
     }
-    let _ = writeln!(s, "source:      {}", r.origin.path.display());
+    let _ = writeln!(s, "source:      {}", source(r));
     let _ = writeln!(s, "check ({}):", r.check.shape());
     if let Some(e) = &r.screen {
         let _ = writeln!(

@@ -1,5 +1,6 @@
 //! FOCUS versions: the rule sets under `rules.d/focus-X.Y/`, each described by a small
-//! manifest (`version.yaml`) naming its datasets, their column catalogs and their id prefixes.
+//! manifest (`version.yaml`) naming its datasets, their column catalogs, their id prefixes and
+//! the version it inherits unchanged requirements from.
 
 use super::error::LoadError;
 use serde::Deserialize;
@@ -68,6 +69,13 @@ pub struct VersionManifest {
     pub datasets: Vec<DatasetDef>,
     /// Shared example sets per data type, format and presence, relative to rules.d.
     pub generic_examples: String,
+    /// The id prefix of attribute requirements (`ATT` in 1.4; none before).
+    #[serde(default)]
+    pub attribute_prefix: String,
+    /// The version whose requirement files may be carried into this one (`carried_into` in the
+    /// file); their ids are mapped by [`IdMap::between`](super::carry::IdMap::between) the two manifests.
+    #[serde(default)]
+    pub inherits: Option<String>,
 }
 
 /// The file name of a version's manifest.
@@ -88,6 +96,32 @@ impl VersionManifest {
     }
 }
 
+/// The embedded manifest of `version`, if it has one that parses.
+pub fn embedded_manifest(version: &str) -> Option<VersionManifest> {
+    let rel = format!("focus-{version}/{MANIFEST}");
+    let (_, text) = super::embedded::all().iter().find(|(p, _)| *p == rel)?;
+    VersionManifest::parse(text, Path::new(&rel)).ok()
+}
+
+/// The versions that inherit from `version`, nearest first (1.2: 1.3, 1.4), following the
+/// embedded manifests' `inherits`.
+pub fn successors(version: &str) -> Vec<String> {
+    let manifests: Vec<(String, VersionManifest)> = embedded_versions()
+        .into_iter()
+        .filter_map(|v| embedded_manifest(&v).map(|m| (v, m)))
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut at = version.to_string();
+    while let Some((next, _)) = manifests
+        .iter()
+        .find(|(v, m)| m.inherits.as_deref() == Some(at.as_str()) && !out.contains(v))
+    {
+        out.push(next.clone());
+        at = next.clone();
+    }
+    out
+}
+
 /// The FOCUS versions whose rules are embedded (each `focus-X.Y/` folder with a manifest).
 pub fn embedded_versions() -> Vec<String> {
     let mut v: Vec<String> = super::embedded::all()
@@ -98,4 +132,19 @@ pub fn embedded_versions() -> Vec<String> {
         .collect();
     v.sort();
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_versions_inherit_in_a_chain() {
+        assert_eq!(
+            successors("1.2"),
+            vec!["1.3".to_string(), "1.4".to_string()]
+        );
+        assert_eq!(successors("1.3"), vec!["1.4".to_string()]);
+        assert!(successors("1.4").is_empty());
+    }
 }
