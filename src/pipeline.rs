@@ -101,48 +101,143 @@ fn timing() -> bool {
     std::env::var_os("FOCUS_SQL_TIMING").is_some()
 }
 
-/// A bundle's files grouped by dataset: the first of the version's datasets present, and the
-/// others in the version's order.
+/// A bundle's files grouped by dataset: the main dataset (the first of the version's datasets
+/// present; None: recognised later by its columns) and the others in the version's order.
 #[derive(Debug)]
 pub struct Bundle {
-    pub dataset: String,
+    pub dataset: Option<String>,
     pub paths: Vec<String>,
     pub others: Vec<(String, Vec<String>)>,
 }
 
-/// The files of a bundle grouped by the dataset their columns make them, when `paths` (on the
-/// local file system) hold files of more than one of the version's datasets. None when the
-/// version has one dataset, the paths are in an object store, or every file is of one dataset.
-pub async fn split_bundle(set: &RuleSet, paths: &[String]) -> Result<Option<Bundle>> {
-    if set.datasets.len() < 2 {
-        return Ok(None);
+impl Bundle {
+    /// Whether the bundle was split from a folder or given with `--dataset`.
+    pub fn is_split(&self) -> bool {
+        self.dataset.is_some() || !self.others.is_empty()
     }
-    let Some(files) = input::local_files(paths).map_err(|e| anyhow!("{e}"))? else {
-        return Ok(None);
-    };
-    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-    for f in files {
-        let path = f.display().to_string();
-        let one = input::resolve(std::slice::from_ref(&path))
-            .await
-            .map_err(|e| anyhow!("{e}"))?;
-        let columns = input::column_names(&one)
-            .await
-            .map_err(|e| anyhow!("{e}"))?;
-        let name = set.detect_dataset(&columns).dataset.clone();
-        match groups.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, g)) => g.push(path),
-            None => groups.push((name, vec![path])),
+
+    /// One line about the split, for stderr.
+    pub fn describe(&self) -> String {
+        format!(
+            "focus-sql: a bundle: {} ({} file(s)){}",
+            self.dataset.as_deref().unwrap_or("the main dataset"),
+            self.paths.len(),
+            self.others
+                .iter()
+                .map(|(n, f)| format!(", {n} ({} file(s))", f.len()))
+                .collect::<String>()
+        )
+    }
+}
+
+/// How every command that reads an export is given a bundle: a folder (split by its manifest,
+/// else by the columns of its files), or the main dataset's paths plus `--dataset NAME=PATH`
+/// for the others (repeated names gather their paths).
+pub async fn bundle(
+    set: &RuleSet,
+    paths: &[String],
+    datasets: &[(String, String)],
+) -> Result<Bundle> {
+    if datasets.is_empty() {
+        if let Some(b) = split_bundle(set, paths).await? {
+            return Ok(b);
         }
     }
-    if groups.len() < 2 {
-        return Ok(None);
+    let mut others: Vec<(String, Vec<String>)> = Vec::new();
+    for (name, path) in datasets {
+        if set.dataset(name).is_none() {
+            bail!(
+                "--dataset {name}: FOCUS {} has no such dataset (it has {})",
+                set.version,
+                set.dataset_names().join(", ")
+            );
+        }
+        match others.iter_mut().find(|(n, _)| n == name) {
+            Some((_, p)) => p.push(path.clone()),
+            None => others.push((name.clone(), vec![path.clone()])),
+        }
+    }
+    Ok(Bundle {
+        dataset: None,
+        paths: paths.to_vec(),
+        others,
+    })
+}
+
+/// The version's dataset a manifest's name means: "Cost and Usage" is CostAndUsage.
+fn dataset_named(set: &RuleSet, written: &str) -> Option<String> {
+    let key: String = written
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    set.dataset_names()
+        .into_iter()
+        .find(|n| n.to_ascii_lowercase() == key)
+}
+
+/// The files of a bundle grouped by dataset: as the folder's manifest names them (every file it
+/// lists must be there), else by the dataset their columns make them when `paths` (on the
+/// local file system) hold files of more than one of the version's datasets. None when there is
+/// no manifest and the version has one dataset, the paths are in an object store, or every file
+/// is of one dataset.
+pub async fn split_bundle(set: &RuleSet, paths: &[String]) -> Result<Option<Bundle>> {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let manifest = match paths {
+        [one] => crate::store::bundle_files(one)
+            .await
+            .map_err(|e| anyhow!("{e}"))?,
+        _ => None,
+    };
+    if let Some(files) = manifest {
+        for (path, written) in files {
+            let name = dataset_named(set, &written).ok_or_else(|| {
+                anyhow!(
+                    "{}: the manifest names the dataset \"{written}\", which FOCUS {} does not have \
+                     (it has {}; --focus-version chooses another)",
+                    paths[0],
+                    set.version,
+                    set.dataset_names().join(", ")
+                )
+            })?;
+            match groups.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, g)) => g.push(path),
+                None => groups.push((name, vec![path])),
+            }
+        }
+        if groups.is_empty() {
+            bail!("{}: the manifest lists no data file", paths[0]);
+        }
+    } else {
+        if set.datasets.len() < 2 {
+            return Ok(None);
+        }
+        let Some(files) = input::local_files(paths).map_err(|e| anyhow!("{e}"))? else {
+            return Ok(None);
+        };
+        for f in files {
+            let path = f.display().to_string();
+            let one = input::resolve(std::slice::from_ref(&path))
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            let columns = input::column_names(&one)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            let name = set.detect_dataset(&columns).dataset.clone();
+            match groups.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, g)) => g.push(path),
+                None => groups.push((name, vec![path])),
+            }
+        }
+        if groups.len() < 2 {
+            return Ok(None);
+        }
     }
     let order = set.dataset_names();
     groups.sort_by_key(|(n, _)| order.iter().position(|o| o == n));
     let (dataset, paths) = groups.remove(0);
     Ok(Some(Bundle {
-        dataset,
+        dataset: Some(dataset),
         paths,
         others: groups,
     }))
@@ -440,6 +535,14 @@ impl Prepared<'_> {
             columns: dataset.columns.len(),
         };
         let report = Report::build(set, &result.outcomes, info, applicability.describe());
+        for r in report.rules.iter().filter(|r| r.note.is_some()) {
+            eprintln!(
+                "focus-sql: note: {} {}: {}",
+                report.dataset.name,
+                r.id,
+                r.note.as_deref().unwrap_or_default()
+            );
+        }
         let certification = match &declaration {
             Some(d) => {
                 // Invoices named in the declaration are relative to the declaration's folder.

@@ -204,6 +204,11 @@ pub async fn lint(set: &RuleSet) -> Vec<String> {
                 ));
             }
         }
+        if let Some(o) = &r.overlap {
+            if let Err(e) = crate::engine::guard::check_query(&o.sql) {
+                problems.push(format!("{at}: overlap: {e}"));
+            }
+        }
         // Row checks are planned the way the fused scan plans them.
         let planned = match plan_rule(r, ds, &opts, &known) {
             Plan::Done(o) if o.status == Status::Error => {

@@ -671,14 +671,26 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
         .await?;
     base.extend(results);
 
+    // A query across two datasets that passed without one shared key compared nothing.
+    for r in &set.rules {
+        let (Some(overlap), Some(o)) = (&r.overlap, base.get_mut(&r.id)) else {
+            continue;
+        };
+        if o.status == Status::Pass {
+            o.note = overlap_note(ds, overlap, &known).await;
+        }
+    }
+
     // A screen that found nothing still needs its evidence.
     for r in &set.rules {
         if let (Some(text), Some(o)) = (&r.screen, base.get_mut(&r.id)) {
             if o.status == Status::Pass {
+                let note = o.note.take();
                 *o = Outcome::with(
                     Status::NeedsEvidence,
                     format!("no violation found in the data; still needed: {text}"),
                 );
+                o.note = note;
             }
         }
     }
@@ -697,6 +709,56 @@ pub async fn run(set: &RuleSet, ds: &Dataset, opts: &RunOptions) -> Result<RunRe
         );
     }
     Ok(RunResult { outcomes, rows })
+}
+
+/// The note of a cross-dataset query that passed: None when the datasets share a key (the
+/// rule's `overlap` query counts more than none), else what was not compared.
+async fn overlap_note(
+    ds: &Dataset,
+    overlap: &crate::rules::Overlap,
+    known: &Known,
+) -> Option<String> {
+    if let Err(e) = guard::check_query(&overlap.sql) {
+        return Some(format!("the overlap query is refused: {e}"));
+    }
+    let words = guard::words(&overlap.sql);
+    let others: Vec<&str> = known
+        .datasets
+        .iter()
+        .filter(|d| **d != ds.catalog.dataset && words.iter().any(|w| w == *d))
+        .map(String::as_str)
+        .collect();
+    let count = async {
+        let batches = ds.collect(&overlap.sql).await?;
+        let first = batches.iter().find(|b| b.num_rows() > 0 && b.num_columns() > 0);
+        let Some(b) = first else {
+            return Ok::<u64, datafusion::common::DataFusionError>(0);
+        };
+        let col = datafusion::arrow::compute::cast(
+            b.column(0),
+            &datafusion::arrow::datatypes::DataType::Int64,
+        )?;
+        let a = col.as_primitive::<Int64Type>();
+        Ok(if a.is_null(0) { 0 } else { a.value(0).max(0) as u64 })
+    };
+    match count.await {
+        Ok(0) => Some(format!(
+            "no {} of the {} dataset is found in the {} dataset: the check had nothing to compare, \
+             so passing it says nothing",
+            overlap.keys,
+            ds.catalog.dataset,
+            if others.is_empty() {
+                "other".to_string()
+            } else {
+                others.join(" and ")
+            }
+        )),
+        Ok(_) => None,
+        Err(e) => Some(format!(
+            "the overlap query failed: {}",
+            clean_error(&e.to_string())
+        )),
+    }
 }
 
 /// Combine composites from their children and apply `depends_on`.

@@ -50,6 +50,10 @@ pub struct Outcome {
     /// A few offending rows of a failing rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<Sample>,
+    /// What the user should know beside the status: a query across two datasets that found no
+    /// key of one in the other compared nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// A skip because an applicability criterion is not declared: such a skip stands even when
     /// the rule's dependencies did not pass.
     #[serde(skip)]
@@ -63,6 +67,7 @@ impl Outcome {
             violations: 0,
             reason: None,
             sample: None,
+            note: None,
             not_applicable: false,
         }
     }
@@ -72,6 +77,7 @@ impl Outcome {
             violations,
             reason: None,
             sample,
+            note: None,
             not_applicable: false,
         }
     }
@@ -81,6 +87,7 @@ impl Outcome {
             violations: 0,
             reason: Some(reason.into()),
             sample: None,
+            note: None,
             not_applicable: false,
         }
     }

@@ -71,9 +71,14 @@ pub struct ScrubArgs {
     /// The export to scrub (files, a directory or a glob forming one dataset)
     #[arg(required = true, value_name = "IN")]
     pub input: Vec<String>,
-    /// Where to write the scrubbed copy: .csv, .csv.gz or .parquet (written atomically)
+    /// Where to write the scrubbed copy: .csv, .csv.gz or .parquet (written atomically); for a
+    /// bundle, a new folder holding one file per dataset
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
+    /// Another dataset of the bundle (FOCUS 1.3+), e.g. --dataset InvoiceDetail=id.csv
+    /// (repeatable; a bundle folder needs none)
+    #[arg(long = "dataset", value_name = "NAME=PATH", value_parser = parse_pair)]
+    pub datasets: Vec<(String, String)>,
     /// File holding the secret key (keep it to scrub later samples the same way); or set
     /// FOCUS_SQL_SCRUB_KEY
     #[arg(long, value_name = "FILE")]
@@ -103,6 +108,7 @@ pub struct ReportArgs {
     #[arg(long, default_value = "none", value_name = "all|none|A,B,...")]
     pub applicability: Applicability,
     /// Another dataset of the bundle (FOCUS 1.3+), e.g. --dataset ContractCommitment=cc.csv
+    /// (repeatable; a bundle folder needs none)
     #[arg(long = "dataset", value_name = "NAME=PATH", value_parser = parse_pair)]
     pub datasets: Vec<(String, String)>,
     #[command(flatten)]
@@ -392,6 +398,10 @@ pub struct QueryArgs {
     /// Also register another export as table NAME (repeatable), e.g. --table prev=2026-04/
     #[arg(long = "table", value_name = "NAME=PATH", value_parser = parse_pair)]
     pub tables: Vec<(String, String)>,
+    /// Another dataset of the bundle (FOCUS 1.3+), e.g. --dataset InvoiceDetail=id.csv: the
+    /// table of its name, typed as that dataset (repeatable; a bundle folder needs none)
+    #[arg(long = "dataset", value_name = "NAME=PATH", value_parser = parse_pair)]
+    pub datasets: Vec<(String, String)>,
     /// Output format (parquet needs --output)
     #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
     pub format: QueryFormat,

@@ -205,39 +205,21 @@ async fn validate_one(
 ) -> Result<(crate::pipeline::Validation, usize)> {
     let (mut set, rule_errors) = load_rules_for(&a.source, &paths).await?;
     set.retain_prefixes(&a.only);
-    // A folder holding several datasets of a bundle: each validated as what its columns make it.
-    let mut with: Vec<(String, Vec<String>)> = a
-        .datasets
-        .iter()
-        .map(|(n, p)| (n.clone(), vec![p.clone()]))
-        .collect();
-    let mut dataset = None;
-    let mut paths = paths;
-    if with.is_empty() {
-        if let Some(b) = crate::pipeline::split_bundle(&set, &paths).await? {
-            eprintln!(
-                "focus-sql: a bundle: {} ({} file(s)){}",
-                b.dataset,
-                b.paths.len(),
-                b.others
-                    .iter()
-                    .map(|(n, f)| format!(", {n} ({} file(s))", f.len()))
-                    .collect::<String>()
-            );
-            dataset = Some(b.dataset);
-            paths = b.paths;
-            with = b.others;
-        }
+    // A bundle: a folder (each file validated as the dataset its manifest or columns make it),
+    // or the main dataset plus --dataset NAME=PATH.
+    let b = crate::pipeline::bundle(&set, &paths, &a.datasets).await?;
+    if b.dataset.is_some() {
+        eprintln!("{}", b.describe());
     }
-    let mut request = Request::new(&set, paths, a.engine.options());
-    request.dataset = dataset;
+    let mut request = Request::new(&set, b.paths, a.engine.options());
+    request.dataset = b.dataset;
     request.applicability = a.applicability.clone();
     request.declaration = a.declaration.clone();
     request.invoices = a.invoices.clone();
     request.sample_rows = a.sample_rows;
     request.rules_dir = a.source.rules.clone();
     request.output = a.output.clone();
-    request.with = with;
+    request.with = b.others;
     request.progress = std::io::stderr().is_terminal();
     let v = request.run().await?;
     Ok((v, rule_errors))
@@ -277,14 +259,19 @@ async fn gap_report(a: ReportArgs) -> Result<Code> {
             "{rule_errors} rule file(s) could not be loaded: a gap report needs the whole rule set"
         );
     }
-    let mut request = Request::new(&set, a.paths, a.engine.options());
+    let b = crate::pipeline::bundle(&set, &a.paths, &a.datasets).await?;
+    if b.dataset.is_some() {
+        eprintln!("{}", b.describe());
+    }
+    let mut request = Request::new(&set, b.paths, a.engine.options());
+    request.dataset = b.dataset;
     request.applicability = a.applicability;
     request.declaration = Some(a.declaration);
     request.invoices = a.invoices;
     request.sample_rows = 0;
     request.rules_dir = a.source.rules.clone();
     request.output = a.output.clone();
-    request.with = a.datasets.into_iter().map(|(n, p)| (n, vec![p])).collect();
+    request.with = b.others;
     request.progress = std::io::stderr().is_terminal();
     let v = request.run().await?;
     let (Some(cert), Some(declaration)) = (&v.certification, &v.declaration) else {
@@ -451,31 +438,37 @@ async fn query(a: QueryArgs) -> Result<Code> {
         None => a.paths.clone(),
     };
     let (set, _) = load_rules_for(&a.source, &paths).await?;
-    let mut tables: Vec<(String, Vec<String>)> = a
-        .tables
-        .iter()
-        .map(|(n, p)| (n.clone(), vec![p.clone()]))
-        .collect();
-    let mut paths = paths;
-    // A bundle folder: each dataset is the table of its name.
-    if tables.is_empty() {
-        if let Some(b) = crate::pipeline::split_bundle(&set, &paths).await? {
-            paths = b.paths;
-            tables = b.others;
+    // A bundle (a folder, or --dataset NAME=PATH): each dataset is the table of its name.
+    let b = if a.tables.is_empty() || !a.datasets.is_empty() {
+        crate::pipeline::bundle(&set, &paths, &a.datasets).await?
+    } else {
+        crate::pipeline::Bundle {
+            dataset: None,
+            paths: paths.clone(),
+            others: Vec::new(),
         }
-    }
+    };
+    let paths = b.paths;
+    let mut tables: Vec<(String, Vec<String>)> = b.others;
+    tables.extend(a.tables.iter().map(|(n, p)| (n.clone(), vec![p.clone()])));
     // A Contract Commitment file is the table ContractCommitment, typed as such.
-    let input = crate::engine::input::resolve(&paths)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let columns = crate::engine::input::column_names(&input)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let detected = match b.dataset.as_deref().and_then(|n| set.dataset(n)) {
+        Some(d) => d,
+        None => {
+            let input = crate::engine::input::resolve(&paths)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let columns = crate::engine::input::column_names(&input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            set.detect_dataset(&columns)
+        }
+    };
     let ds = crate::query::open(
         &paths,
         &tables,
         &set,
-        set.detect_dataset(&columns),
+        detected,
         &a.engine.options(),
         a.output.as_deref(),
     )
@@ -494,14 +487,86 @@ async fn query(a: QueryArgs) -> Result<Code> {
 }
 
 async fn scrub(a: ScrubArgs) -> Result<Code> {
+    use crate::tools::scrub;
     let (set, _) = load_rules_for(&a.source, &a.input).await?;
-    let key = crate::tools::scrub::read_key(a.key_file.as_deref())?;
-    let rows = crate::tools::scrub::scrub(&a.input, &a.output, &key, &set.catalog).await?;
-    eprintln!(
-        "focus-sql: wrote {rows} scrubbed rows to {}",
-        a.output.display()
-    );
+    let key = scrub::read_key(a.key_file.as_deref())?;
+    let b = crate::pipeline::bundle(&set, &a.input, &a.datasets).await?;
+    if b.others.is_empty() {
+        // One dataset: one file.
+        let catalog = match b.dataset.as_deref().and_then(|n| set.dataset(n)) {
+            Some(c) => c,
+            None => &set.catalog,
+        };
+        let rows = scrub::scrub(&b.paths, &a.output, &key, catalog).await?;
+        eprintln!(
+            "focus-sql: wrote {rows} scrubbed rows to {}",
+            a.output.display()
+        );
+        return Ok(0);
+    }
+    // A bundle: a folder with one file per dataset.
+    eprintln!("{}", b.describe());
+    let main = match b.dataset.clone() {
+        Some(n) => n,
+        None => {
+            let columns = columns_of(&b.paths).await?;
+            set.detect_dataset(&columns).dataset.clone()
+        }
+    };
+    let mut parts = Vec::new();
+    for (name, paths) in std::iter::once((main, b.paths)).chain(b.others) {
+        let catalog = set
+            .dataset(&name)
+            .ok_or_else(|| anyhow::anyhow!("FOCUS {} has no dataset {name}", set.version))?;
+        let file_name = scrub_file_name(&name, &paths);
+        if parts.iter().any(|p: &scrub::Part| p.file_name == file_name) {
+            bail!("two datasets of the bundle would both be written to {file_name}");
+        }
+        parts.push(scrub::Part {
+            catalog,
+            paths,
+            file_name,
+        });
+    }
+    let rows = scrub::scrub_bundle(&parts, &a.output, &key).await?;
+    for (p, n) in parts.iter().zip(rows) {
+        eprintln!(
+            "focus-sql: wrote {n} scrubbed rows of {} to {}",
+            p.catalog.dataset,
+            a.output.join(&p.file_name).display()
+        );
+    }
     Ok(0)
+}
+
+/// The file a bundle's dataset is scrubbed into: the name of its one file when that is a format
+/// scrub writes, else the dataset's name in kebab case (`cost-and-usage`) with the input's
+/// ending (CSV for JSON lines).
+fn scrub_file_name(dataset: &str, paths: &[String]) -> String {
+    use crate::engine::input::InputFormat;
+    let name = |p: &String| p.trim_end_matches('/').rsplit('/').next().map(str::to_string);
+    let format = paths
+        .first()
+        .and_then(|p| InputFormat::of(std::path::Path::new(p)));
+    if let ([one], Some(f)) = (paths, format) {
+        if f != InputFormat::NdJson {
+            if let Some(n) = name(one) {
+                return n;
+            }
+        }
+    }
+    let mut kebab = String::new();
+    for (i, c) in dataset.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            kebab.push('-');
+        }
+        kebab.push(c.to_ascii_lowercase());
+    }
+    let ext = match format {
+        Some(f) if f != InputFormat::NdJson => f.extension(),
+        _ => ".csv",
+    };
+    format!("{kebab}{ext}")
 }
 
 async fn convert(a: ConvertArgs) -> Result<Code> {

@@ -3,6 +3,7 @@
 //! and registering it with DataFusion as the raw source table.
 
 use super::clean_error;
+use super::sidecar::{self, Sidecar};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::json::JsonFormat;
@@ -118,26 +119,57 @@ fn is_glob(s: &str) -> bool {
     s.contains(['*', '?', '['])
 }
 
-fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
+fn collect_dir(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    skipped: &mut Vec<(PathBuf, Sidecar)>,
+) -> Result<(), InputError> {
     let rd =
         std::fs::read_dir(dir).map_err(|e| ierr(dir, format!("cannot read directory: {e}")))?;
     let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
-        let hidden = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(crate::store::hidden);
-        if hidden {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or(".");
+        if name.starts_with('.') || (p.is_dir() && crate::store::hidden(name)) {
             continue;
         }
         if p.is_dir() {
-            collect_dir(&p, out)?;
-        } else if InputFormat::of(&p).is_some() {
-            out.push(p);
+            collect_dir(&p, out, skipped)?;
+        } else {
+            match local_sidecar(&p, name)? {
+                None => out.push(p),
+                Some(kind) => skipped.push((p, kind)),
+            }
         }
     }
     Ok(())
+}
+
+/// What a file found in a folder is: None for data, else the kind of file left out. A `.json`
+/// file is read as far as needed to tell JSON lines from a JSON document.
+fn local_sidecar(path: &Path, name: &str) -> Result<Option<Sidecar>, InputError> {
+    if let Some(kind) = sidecar::by_name(name) {
+        return Ok(Some(kind));
+    }
+    let json = name.to_ascii_lowercase().ends_with(".json");
+    if json {
+        let mut head = Vec::new();
+        let file = std::fs::File::open(path).map_err(|e| ierr(path, format!("cannot open: {e}")))?;
+        file.take(sidecar::JSON_PROBE as u64 + 1)
+            .read_to_end(&mut head)
+            .map_err(|e| ierr(path, format!("cannot read: {e}")))?;
+        let whole = head.len() <= sidecar::JSON_PROBE;
+        head.truncate(sidecar::JSON_PROBE);
+        if !sidecar::json_kind(&head, whole).map_err(|why| ierr(path, why))? {
+            return Ok(Some(Sidecar::JsonDocument));
+        }
+    }
+    // Bookkeeping files (`_x`) are never data.
+    Ok(crate::store::hidden(name).then_some(if json {
+        Sidecar::JsonDocument
+    } else {
+        Sidecar::Other
+    }))
 }
 
 /// Resolve user paths into files of one format, and check what can be checked up front.
@@ -251,7 +283,15 @@ fn expand_local(paths: &[String]) -> Result<(Vec<PathBuf>, Option<PathBuf>), Inp
         })?;
         if meta.is_dir() {
             let before = files.len();
-            collect_dir(&path, &mut files)?;
+            let mut skipped = Vec::new();
+            collect_dir(&path, &mut files, &mut skipped)?;
+            let names: Vec<(String, Sidecar)> = skipped
+                .into_iter()
+                .map(|(f, k)| (f.strip_prefix(&path).unwrap_or(&f).display().to_string(), k))
+                .collect();
+            if let Some(line) = sidecar::note(p, &names) {
+                say_once(line);
+            }
             if paths.len() == 1 {
                 root = Some(path.clone());
             }
@@ -435,15 +475,19 @@ async fn resolve_remote(paths: &[String]) -> Result<Input, InputError> {
         let listed = r.list(&loc.path).await.map_err(|e| ierr(here, e))?;
         let base = loc.path.as_ref().to_string();
         let mut found = 0;
+        let mut skipped = Vec::new();
         for meta in listed {
             let key = meta.location.as_ref();
             let rel = key
                 .strip_prefix(&base)
                 .unwrap_or(key)
                 .trim_start_matches('/');
-            let skip = crate::store::hidden(rel);
             let matches = loc.glob.as_ref().is_none_or(|g| g.matches(key));
-            if skip || !matches || InputFormat::of(Path::new(key)).is_none() {
+            if !matches || rel.split('/').any(|s| s.starts_with('.')) {
+                continue;
+            }
+            if let Some(kind) = remote_sidecar(r, &meta, rel).await? {
+                skipped.push((rel.to_string(), kind));
                 continue;
             }
             found += 1;
@@ -452,6 +496,9 @@ async fn resolve_remote(paths: &[String]) -> Result<Input, InputError> {
                 meta.location.clone(),
                 meta.size,
             ));
+        }
+        if let Some(line) = sidecar::note(p, &skipped) {
+            say_once(line);
         }
         if found == 0 {
             let what = if loc.glob.is_some() {
@@ -516,6 +563,38 @@ async fn resolve_remote(paths: &[String]) -> Result<Input, InputError> {
         format,
         header,
     })
+}
+
+/// What an object listed under a prefix is, as [`local_sidecar`] judges a file: None for data.
+async fn remote_sidecar(
+    r: &crate::store::Remote,
+    meta: &object_store::ObjectMeta,
+    rel: &str,
+) -> Result<Option<Sidecar>, InputError> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if let Some(kind) = sidecar::by_name(name) {
+        return Ok(Some(kind));
+    }
+    let json = name.to_ascii_lowercase().ends_with(".json");
+    if json {
+        let url = PathBuf::from(r.url_of(&meta.location));
+        let end = meta.size.min(sidecar::JSON_PROBE as u64);
+        let head = r
+            .read_range(&meta.location, 0..end)
+            .await
+            .map_err(|e| ierr(&url, e))?;
+        if !sidecar::json_kind(&head, end == meta.size).map_err(|why| ierr(&url, why))? {
+            return Ok(Some(Sidecar::JsonDocument));
+        }
+    }
+    Ok(rel
+        .split('/')
+        .any(|s| s.starts_with('_'))
+        .then_some(if json {
+            Sidecar::JsonDocument
+        } else {
+            Sidecar::Other
+        }))
 }
 
 /// A reader over the first bytes of a remote text file. When they are only the start of the

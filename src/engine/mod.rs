@@ -13,6 +13,7 @@ pub mod json;
 pub mod narrow;
 pub mod regex;
 pub mod schema;
+pub mod sidecar;
 pub mod view;
 
 pub use error::clean_error;

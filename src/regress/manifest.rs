@@ -76,6 +76,10 @@ pub struct DatasetSpec {
     pub declaration: Option<String>,
     /// Whether the dataset is expected to conform (no MUST / MUST NOT failure).
     pub conformant: bool,
+    /// The bundle's other datasets by name, when `paths` is the main dataset's (as
+    /// `validate --dataset NAME=PATH`); a bundle folder needs none.
+    #[serde(default)]
+    pub datasets: std::collections::BTreeMap<String, Paths>,
 }
 
 /// A loaded manifest with the directory its relative paths start from.
@@ -153,17 +157,28 @@ impl Corpus {
     /// A dataset's paths, relative ones taken from the manifest's directory (object-store
     /// locations as written).
     pub fn resolve_paths(&self, d: &DatasetSpec) -> Vec<String> {
-        d.paths
-            .list()
+        d.paths.list().iter().map(|p| self.resolve_path(p)).collect()
+    }
+
+    /// `(name, path)` of each file of the bundle's other datasets (`datasets:`).
+    pub fn resolve_datasets(&self, d: &DatasetSpec) -> Vec<(String, String)> {
+        d.datasets
             .iter()
-            .map(|p| {
-                if Path::new(p).is_absolute() || crate::store::is_remote(p) {
-                    p.clone()
-                } else {
-                    self.dir.join(p).display().to_string()
-                }
+            .flat_map(|(name, paths)| {
+                paths
+                    .list()
+                    .into_iter()
+                    .map(move |p| (name.clone(), self.resolve_path(&p)))
             })
             .collect()
+    }
+
+    fn resolve_path(&self, p: &str) -> String {
+        if Path::new(p).is_absolute() || crate::store::is_remote(p) {
+            p.to_string()
+        } else {
+            self.dir.join(p).display().to_string()
+        }
     }
 
     pub fn resolve_file(&self, p: &str) -> PathBuf {

@@ -163,18 +163,13 @@ async fn run_one(
         let set = sets
             .get(&spec.focus_version)
             .ok_or_else(|| anyhow::anyhow!("no rules for FOCUS {}", spec.focus_version))?;
-        // A bundle folder: each dataset validated as what its columns make it.
-        let mut paths = corpus.resolve_paths(spec);
-        let mut dataset = None;
-        let mut with = Vec::new();
-        if let Some(b) = crate::pipeline::split_bundle(set, &paths).await? {
-            dataset = Some(b.dataset);
-            paths = b.paths;
-            with = b.others;
-        }
-        let mut request = Request::new(set, paths, engine.clone());
-        request.dataset = dataset;
-        request.with = with;
+        // A bundle: a folder (each dataset validated as what its manifest or columns make it),
+        // or the main dataset's paths plus `datasets:`.
+        let paths = corpus.resolve_paths(spec);
+        let b = crate::pipeline::bundle(set, &paths, &corpus.resolve_datasets(spec)).await?;
+        let mut request = Request::new(set, b.paths, engine.clone());
+        request.dataset = b.dataset;
+        request.with = b.others;
         request.applicability = spec
             .applicability
             .as_arg()

@@ -80,6 +80,9 @@ pub struct RuleEntry {
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<Sample>,
+    /// What the outcome does not say by itself (a cross-dataset query that compared nothing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -139,6 +142,7 @@ impl Report {
                 violations: o.violations,
                 reason: o.reason.clone(),
                 sample: o.sample.clone(),
+                note: o.note.clone(),
             });
         }
         Report {

@@ -145,6 +145,16 @@ pub fn render_scorecard(
             }
         }
     }
+    let noted: Vec<_> = report.rules.iter().filter(|r| r.note.is_some()).collect();
+    if !noted.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Notes ({}):", noted.len())?;
+        for r in noted {
+            writeln!(out)?;
+            writeln!(out, "{} [{}] {}  ({})", r.id, r.keyword, r.status, r.entity)?;
+            writeln!(out, "  note: {}", r.note.as_deref().unwrap_or_default())?;
+        }
+    }
     Ok(())
 }
 

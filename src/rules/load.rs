@@ -58,6 +58,14 @@ struct RawCheck {
     evidence: Option<String>,
     permission: Option<String>,
     dataset: Option<String>,
+    overlap: Option<RawOverlap>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverlap {
+    keys: String,
+    sql: String,
 }
 
 /// What a rule file needs from its version: the catalogs of its datasets and the shared
@@ -220,7 +228,7 @@ fn parse_file(
 
     let check_line = key_line("check").unwrap_or(1);
     let catalog = ctx.catalog_for(parts.prefix);
-    let (check, screen) = build_check(raw.check, &entity, &requirement, catalog)
+    let (check, screen, overlap) = build_check(raw.check, &entity, &requirement, catalog)
         .map_err(|m| err(Some(check_line), m))?;
 
     // Type, format and presence checks run the shared examples of their kind first.
@@ -246,6 +254,7 @@ fn parse_file(
         removed: raw.removed.map(|n| n.trim().to_string()),
         check,
         screen,
+        overlap,
         examples,
         origin: Origin {
             path: display_path.to_path_buf(),
@@ -257,17 +266,17 @@ fn parse_file(
     })
 }
 
-/// The check, and for a screen (`row`/`sql` with `evidence`) the evidence still needed when the
-/// data shows no violation.
+/// The check, for a screen (`row`/`sql` with `evidence`) the evidence still needed when the
+/// data shows no violation, and for a query across datasets how to count the keys they share.
 fn build_check(
     value: serde_yaml::Value,
     entity: &str,
     requirement: &str,
     catalog: Option<&Catalog>,
-) -> Result<(Check, Option<String>), String> {
+) -> Result<(Check, Option<String>, Option<Overlap>), String> {
     let mut raw: RawCheck = match value {
         serde_yaml::Value::String(word) => {
-            return word_check(&word, entity, requirement, catalog).map(|c| (c, None))
+            return word_check(&word, entity, requirement, catalog).map(|c| (c, None, None))
         }
         v @ serde_yaml::Value::Mapping(_) => {
             serde_yaml::from_value(v).map_err(|e| format!("check: {e}"))?
@@ -287,7 +296,26 @@ fn build_check(
     } else {
         None
     };
-    build_shape(raw, entity, catalog).map(|c| (c, screen))
+    let nonempty = |s: String, what: &str| {
+        if s.trim().is_empty() {
+            Err(format!("`{what}` is empty"))
+        } else {
+            Ok(s.trim().to_string())
+        }
+    };
+    let overlap = match raw.overlap.take() {
+        None => None,
+        Some(_) if raw.sql.is_none() => {
+            return Err("`overlap` goes with `sql` (a query across two datasets)".into())
+        }
+        Some(o) => Some(Overlap {
+            keys: nonempty(o.keys, "overlap.keys")?,
+            sql: nonempty(o.sql, "overlap.sql")?
+                .trim_end_matches(';')
+                .to_string(),
+        }),
+    };
+    build_shape(raw, entity, catalog).map(|c| (c, screen, overlap))
 }
 
 /// The catalog entry of `column`, or an error naming the version's catalog.

@@ -285,8 +285,20 @@ pub struct Rule {
     /// A screen: the data check can show a violation, but passing it is not enough. When it finds
     /// none, the outcome is `needs_evidence` with this text.
     pub screen: Option<String>,
+    /// For a query across two datasets: how to count the keys they share. When it counts none,
+    /// a pass compared nothing, and the outcome says so in a note.
+    pub overlap: Option<Overlap>,
     pub examples: Vec<Example>,
     pub origin: Origin,
+}
+
+/// The keys two datasets share, for a requirement that joins them (`overlap:` beside `sql:`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlap {
+    /// The keys matched, in words, for the note (`InvoiceId and InvoiceIssuerName`).
+    pub keys: String,
+    /// A query whose first row's first value is the number of keys found in both datasets.
+    pub sql: String,
 }
 
 /// How an example column is stored, for checks that depend on the file's physical types.

@@ -93,6 +93,12 @@ pub fn show(r: &Rule) -> String {
             for l in query.lines() {
                 let _ = writeln!(s, "  {l}");
             }
+            if let Some(o) = &r.overlap {
+                let _ = writeln!(s, "  keys shared by the datasets ({}), counted by:", o.keys);
+                for l in o.sql.lines() {
+                    let _ = writeln!(s, "    {l}");
+                }
+            }
         }
         Check::Present { column } => {
             let _ = writeln!(s, "  column {column} is present");

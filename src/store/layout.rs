@@ -105,6 +105,7 @@ pub fn manifests_to_read(entries: &[Entry]) -> Vec<String> {
             let name = file_name(&e.path);
             name == "manifest.json"
                 || (name.ends_with("-Manifest.json") && e.path.contains("BILLING_PERIOD="))
+                || (!e.path.contains('/') && name.to_ascii_lowercase().ends_with("manifest.json"))
         })
         .map(|e| e.path.clone())
         .collect()
@@ -123,6 +124,99 @@ pub fn deliveries(
         return Ok(Some(d));
     }
     Ok(oci(entries))
+}
+
+// ---- Bundle manifests (a converter's FOCUS 1.4 bundle) ----
+
+/// A bundle folder whose manifest names the dataset of each file, as the focus-data-toolkit
+/// writes it: `{"target_version": "1.4", "datasets": {"Cost and Usage": {"status": "PRODUCED",
+/// "output_file": "focus_1_4_cost_and_usage.csv", ...}, "Invoice Detail": {"status":
+/// "NOT_PRODUCED", ...}}}`. `output_file` is a file, or the folder of a partitioned dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BundleManifest {
+    /// The manifest's path in the listing.
+    pub manifest: String,
+    /// Each data file (path in the listing, sorted) and the dataset the manifest names for it,
+    /// as written there ("Cost and Usage").
+    pub files: Vec<(String, String)>,
+    /// Data files the manifest does not list (not read).
+    pub notes: Vec<String>,
+}
+
+/// The bundle manifest at the top of a listing, if there is one; an error when it lists a file
+/// that is not there.
+pub fn bundle_manifest(
+    entries: &[Entry],
+    manifests: &HashMap<String, Vec<u8>>,
+) -> Result<Option<BundleManifest>, LayoutError> {
+    let mut paths: Vec<&String> = manifests.keys().filter(|p| !p.contains('/')).collect();
+    paths.sort();
+    for mpath in paths {
+        let Ok(serde_json::Value::Object(doc)) = serde_json::from_slice(&manifests[mpath]) else {
+            continue;
+        };
+        let Some(serde_json::Value::Object(datasets)) = doc.get("datasets") else {
+            continue;
+        };
+        let listed: Vec<(&String, &str)> = datasets
+            .iter()
+            .filter_map(|(name, d)| Some((name, d.get("output_file")?.as_str()?)))
+            .collect();
+        if listed.is_empty() {
+            continue;
+        }
+        let mut files = Vec::new();
+        let mut missing = Vec::new();
+        for (dataset, out) in listed {
+            let out = out.trim_start_matches("./").trim_end_matches('/');
+            let under = format!("{out}/");
+            if entries.iter().any(|e| e.path == out) {
+                files.push((out.to_string(), dataset.clone()));
+            } else if entries
+                .iter()
+                .any(|e| e.path.starts_with(&under) && is_data_file(&e.path))
+            {
+                // A partitioned dataset: its folder, so that the `key=value` folders in it
+                // become columns again.
+                files.push((out.to_string(), dataset.clone()));
+            } else {
+                missing.push(format!("{out} ({dataset})"));
+            }
+        }
+        if !missing.is_empty() {
+            return Err(LayoutError(format!(
+                "{mpath} lists {} file(s) that are not there: {}",
+                missing.len(),
+                missing.join(", ")
+            )));
+        }
+        files.sort();
+        let unlisted: Vec<&str> = entries
+            .iter()
+            .filter(|e| {
+                is_data_file(&e.path)
+                    && !files
+                        .iter()
+                        .any(|(f, _)| *f == e.path || e.path.starts_with(&format!("{f}/")))
+            })
+            .filter(|e| !crate::store::hidden(&e.path))
+            .map(|e| e.path.as_str())
+            .collect();
+        let mut notes = Vec::new();
+        if !unlisted.is_empty() {
+            notes.push(format!(
+                "{} data file(s) are not in {mpath} and are not read: {}",
+                unlisted.len(),
+                unlisted.join(", ")
+            ));
+        }
+        return Ok(Some(BundleManifest {
+            manifest: mpath.clone(),
+            files,
+            notes,
+        }));
+    }
+    Ok(None)
 }
 
 // ---- AWS Data Exports ----
@@ -623,6 +717,60 @@ mod tests {
             d[0].notes
         );
         assert!(d[0].notes[1].contains("1 earlier run"), "{:?}", d[0].notes);
+    }
+
+    #[test]
+    fn a_bundle_manifest_names_each_files_dataset() {
+        let entries = vec![
+            e("SHA256SUMS", 1),
+            e("_run.json", 1),
+            e("focus_1_4_cost_and_usage.csv", 10),
+            e("focus_1_4_invoice_detail.csv", 10),
+            e("focus_1_4_manifest.json", 10),
+            e("stray.csv", 10),
+        ];
+        assert_eq!(
+            manifests_to_read(&entries),
+            vec!["focus_1_4_manifest.json"]
+        );
+        let text = r#"{"target_version": "1.4", "datasets": {
+            "Cost and Usage": {"status": "PRODUCED", "output_file": "focus_1_4_cost_and_usage.csv"},
+            "Invoice Detail": {"status": "PRODUCED", "output_file": "focus_1_4_invoice_detail.csv"},
+            "Billing Period": {"status": "NOT_PRODUCED", "reason": "no source"}}}"#;
+        let b = bundle_manifest(&entries, &m(&[("focus_1_4_manifest.json", text)]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            b.files,
+            vec![
+                ("focus_1_4_cost_and_usage.csv".into(), "Cost and Usage".into()),
+                ("focus_1_4_invoice_detail.csv".into(), "Invoice Detail".into())
+            ]
+        );
+        assert!(b.notes[0].contains("stray.csv"), "{:?}", b.notes);
+        // A listed file that is not there.
+        let short: Vec<Entry> = entries
+            .iter()
+            .filter(|x| !x.path.contains("invoice"))
+            .cloned()
+            .collect();
+        let err = bundle_manifest(&short, &m(&[("focus_1_4_manifest.json", text)])).unwrap_err();
+        assert!(err.0.contains("focus_1_4_invoice_detail.csv"), "{err}");
+        // A partitioned dataset is its folder.
+        let parts = vec![
+            e("cau/BillingCurrency=USD/part-0.parquet", 10),
+            e("cau/BillingCurrency=EUR/part-0.parquet", 10),
+            e("focus_1_4_manifest.json", 10),
+        ];
+        let text2 = r#"{"datasets": {"Cost and Usage": {"output_file": "cau", "partitioned_by": ["BillingCurrency"]}}}"#;
+        let b = bundle_manifest(&parts, &m(&[("focus_1_4_manifest.json", text2)]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(b.files, vec![("cau".into(), "Cost and Usage".into())]);
+        assert!(b.notes.is_empty(), "{:?}", b.notes);
+        // Another manifest is no bundle manifest.
+        let other = m(&[("manifest.json", r#"{"files": ["a.csv"]}"#)]);
+        assert!(bundle_manifest(&entries, &other).unwrap().is_none());
     }
 
     #[test]

@@ -308,7 +308,55 @@ pub async fn discover(text: &str) -> Result<Option<Vec<layout::Delivery>>, Strin
 }
 
 async fn discover_at(text: &str) -> Result<Option<Vec<layout::Delivery>>, String> {
-    let (entries, manifests, absolute): (Vec<layout::Entry>, _, Box<dyn Fn(&str) -> String>) =
+    let Some((entries, manifests, absolute)) = listing(text).await? else {
+        return Ok(None);
+    };
+    let found = layout::deliveries(&entries, &manifests).map_err(|e| e.to_string())?;
+    Ok(found.map(|ds| {
+        ds.into_iter()
+            .map(|mut d| {
+                d.files = d.files.iter().map(|f| absolute(f)).collect();
+                d
+            })
+            .collect()
+    }))
+}
+
+/// The files of a bundle folder whose manifest names each file's dataset (see
+/// [`layout::bundle_manifest`]), as full paths or URLs with the dataset named there; None when
+/// `text` is no folder or prefix with such a manifest. What the manifest leaves out is said on
+/// stderr; a file it lists that is not there is an error.
+pub async fn bundle_files(text: &str) -> Result<Option<Vec<(String, String)>>, String> {
+    let Some((entries, manifests, absolute)) = listing(text).await? else {
+        return Ok(None);
+    };
+    let found = layout::bundle_manifest(&entries, &manifests).map_err(|e| format!("{text}: {e}"))?;
+    Ok(found.map(|b| {
+        crate::engine::input::say_once(format!(
+            "focus-sql: {text}: the datasets of {} file(s) as {} names them",
+            b.files.len(),
+            b.manifest
+        ));
+        for n in &b.notes {
+            crate::engine::input::say_once(format!("focus-sql: note: {n}"));
+        }
+        b.files
+            .into_iter()
+            .map(|(f, d)| (absolute(&f), d))
+            .collect()
+    }))
+}
+
+/// A folder's or prefix's objects (relative paths), the manifests among them read, and how to
+/// make a relative path whole; None when `text` is one object, a glob or no folder.
+type Listing = (
+    Vec<layout::Entry>,
+    HashMap<String, Vec<u8>>,
+    Box<dyn Fn(&str) -> String + Send + Sync>,
+);
+
+async fn listing(text: &str) -> Result<Option<Listing>, String> {
+    let (entries, manifests, absolute): (Vec<layout::Entry>, _, Box<dyn Fn(&str) -> String + Send + Sync>) =
         if is_remote(text) {
             let loc = parse(text)?;
             if loc.glob.is_some() || !loc.remote.scheme.can_list() {
@@ -370,15 +418,7 @@ async fn discover_at(text: &str) -> Result<Option<Vec<layout::Delivery>>, String
             let abs = move |rel: &str| root.join(rel).display().to_string();
             (entries, manifests, Box::new(abs))
         };
-    let found = layout::deliveries(&entries, &manifests).map_err(|e| e.to_string())?;
-    Ok(found.map(|ds| {
-        ds.into_iter()
-            .map(|mut d| {
-                d.files = d.files.iter().map(|f| absolute(f)).collect();
-                d
-            })
-            .collect()
-    }))
+    Ok(Some((entries, manifests, absolute)))
 }
 
 /// One dataset to validate: a billing period of a delivery layout, or the paths as given.

@@ -342,11 +342,15 @@ pub fn read_key(key_file: Option<&Path>) -> Result<Vec<u8>> {
     Ok(key.trim_ascii().to_vec())
 }
 
-pub async fn scrub(paths: &[String], out: &Path, key: &[u8], catalog: &Catalog) -> Result<u64> {
+fn check_key(key: &[u8]) -> Result<()> {
     if key.len() < 8 {
         bail!("the scrub key is too short: use at least 8 characters (better 32 random ones)");
     }
-    let format = match input::InputFormat::of(out) {
+    Ok(())
+}
+
+fn out_format(out: &Path) -> Result<OutFormat> {
+    Ok(match input::InputFormat::of(out) {
         Some(input::InputFormat::Csv) => OutFormat::Csv,
         Some(input::InputFormat::CsvGz) => OutFormat::CsvGz,
         Some(input::InputFormat::Parquet) => OutFormat::Parquet,
@@ -354,13 +358,98 @@ pub async fn scrub(paths: &[String], out: &Path, key: &[u8], catalog: &Catalog) 
             "{}: name the output .csv, .csv.gz or .parquet",
             out.display()
         ),
-    };
+    })
+}
+
+/// The ids and names a dataset holds, to be replaced wherever they appear.
+async fn known(ds: &Dataset) -> Result<(Vec<String>, Vec<String>)> {
+    let mut ids = distinct_values(ds, &HASHED).await?;
+    ids.extend(applied_ids(ds).await?);
+    let names = distinct_values(ds, &NAMES).await?;
+    Ok((ids, names))
+}
+
+/// Scrub one dataset into one file (written atomically).
+pub async fn scrub(paths: &[String], out: &Path, key: &[u8], catalog: &Catalog) -> Result<u64> {
+    check_key(key)?;
+    let format = out_format(out)?;
     let ds = super::open_input(paths, out, catalog).await?;
     let mut scrubber = Scrubber::new(key);
-    let mut ids = distinct_values(&ds, &HASHED).await?;
-    ids.extend(applied_ids(&ds).await?);
-    let names = distinct_values(&ds, &NAMES).await?;
+    let (ids, names) = known(&ds).await?;
     scrubber.set_known(ids, names);
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    write_scrubbed(&ds, &scrubber, format, dir, out).await
+}
+
+/// One dataset of a bundle to scrub: its catalog, its files, and the name of the file it becomes.
+pub struct Part<'a> {
+    pub catalog: &'a Catalog,
+    pub paths: Vec<String>,
+    pub file_name: String,
+}
+
+/// Scrub every dataset of a bundle into a new folder `out`, one file per dataset. The ids and
+/// names of all datasets are replaced alike in each, so that the keys joining the datasets
+/// (InvoiceId, ContractCommitmentId) still join. Written into a temporary folder beside `out`,
+/// renamed into place when every file is written. Returns the rows written per part.
+pub async fn scrub_bundle(parts: &[Part<'_>], out: &Path, key: &[u8]) -> Result<Vec<u64>> {
+    check_key(key)?;
+    if out.exists() && std::fs::read_dir(out).map_or(true, |mut d| d.next().is_some()) {
+        bail!(
+            "{}: exists: a bundle is written into a new (or empty) folder",
+            out.display()
+        );
+    }
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut opened = Vec::new();
+    for p in parts {
+        let format = out_format(Path::new(&p.file_name))?;
+        opened.push((super::open_input(&p.paths, out, p.catalog).await?, format));
+    }
+    let mut scrubber = Scrubber::new(key);
+    let (mut ids, mut names) = (Vec::new(), Vec::new());
+    for (ds, _) in &opened {
+        let (i, n) = known(ds).await?;
+        ids.extend(i);
+        names.extend(n);
+    }
+    scrubber.set_known(ids, names);
+    let tmp = tempfile::Builder::new()
+        .prefix(".focus-sql-scrub-")
+        .tempdir_in(parent)
+        .with_context(|| format!("{}: cannot create a folder", parent.display()))?;
+    let mut rows = Vec::new();
+    for ((ds, format), p) in opened.iter().zip(parts) {
+        let file = tmp.path().join(&p.file_name);
+        rows.push(write_scrubbed(ds, &scrubber, *format, tmp.path(), &file).await?);
+    }
+    let dir = tmp.keep();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755));
+    }
+    if let Err(e) = std::fs::rename(&dir, out) {
+        let _ = std::fs::remove_dir_all(&dir);
+        bail!("{}: cannot write: {e}", out.display());
+    }
+    Ok(rows)
+}
+
+/// Write the scrubbed rows of `ds` to `out` atomically (a temporary file in `dir`, renamed).
+async fn write_scrubbed(
+    ds: &Dataset,
+    scrubber: &Scrubber,
+    format: OutFormat,
+    dir: &Path,
+    out: &Path,
+) -> Result<u64> {
     let df = ds.ctx.sql(&format!("SELECT * FROM {SOURCE_TABLE}")).await?;
     let in_schema = df.schema().inner().clone();
     let fields: Vec<Field> = in_schema
@@ -372,10 +461,6 @@ pub async fn scrub(paths: &[String], out: &Path, key: &[u8], catalog: &Catalog) 
         })
         .collect();
     let schema: SchemaRef = Arc::new(Schema::new(fields));
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
     let tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("{}: cannot create a file", dir.display()))?;
     let mut stream = df.execute_stream().await?;
@@ -414,7 +499,7 @@ pub async fn scrub(paths: &[String], out: &Path, key: &[u8], catalog: &Catalog) 
             }
         };
         while let Some(batch) = stream.next().await {
-            let batch = transform(&scrubber, &batch?, &schema)?;
+            let batch = transform(scrubber, &batch?, &schema)?;
             rows += batch.num_rows() as u64;
             match &mut sink {
                 Sink::Csv(w) => w.write(&batch)?,
