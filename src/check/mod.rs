@@ -57,6 +57,49 @@ pub(crate) struct RowCheck {
     show: Vec<String>,
 }
 
+/// Every name the rules of `set` could read a column by: the identifiers and double-quoted
+/// names of their SQL (a `X__raw` as X), and the columns they name. A superset (words of
+/// string literals too), so that a column a rule reads is never left out of a wide CSV's copy.
+pub fn named_columns(set: &RuleSet) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    let mut add = |text: &str| {
+        for w in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+            if !w.is_empty() {
+                out.insert(w.strip_suffix(view::RAW_SUFFIX).unwrap_or(w).to_string());
+                out.insert(w.to_string());
+            }
+        }
+        for (i, quoted) in text.split('"').enumerate() {
+            if i % 2 == 1 {
+                out.insert(quoted.to_string());
+                out.insert(
+                    quoted
+                        .strip_suffix(view::RAW_SUFFIX)
+                        .unwrap_or(quoted)
+                        .to_string(),
+                );
+            }
+        }
+    };
+    for rule in &set.rules {
+        match &rule.check {
+            Check::Row { expr, when, each } => {
+                add(expr);
+                when.iter().for_each(|w| add(w));
+                each.iter().for_each(|c| add(c));
+            }
+            Check::Sql { query } => add(query),
+            Check::Present { column } => add(column),
+            Check::Type { column, when, .. } | Check::Format { column, when, .. } => {
+                add(column);
+                when.iter().for_each(|w| add(w));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Catalog columns a piece of SQL mentions (a `X__raw` mention counts as X).
 /// What a rule's FOCUS version knows beyond the dataset being checked: its datasets and the
 /// columns of all of them (a rule naming another dataset's column is skipped, not an error).

@@ -154,6 +154,9 @@ pub struct Dataset {
     pub attached_columns: std::collections::HashSet<String>,
     /// The position of each source column by name.
     positions: std::collections::HashMap<String, usize>,
+    /// The columns of the registered source table: `columns`, or some of them (a wide CSV copied
+    /// with the columns the rules read, see [`Dataset::open_for_rules`]).
+    source_columns: Vec<SourceColumn>,
     /// The columnar copy of a large CSV input (deleted when the dataset is dropped).
     _staged: Option<tempfile::TempPath>,
     /// What the typed views are made of (a digest of their SQL): part of a cached plan's key.
@@ -162,6 +165,10 @@ pub struct Dataset {
     digests: std::sync::Mutex<std::collections::HashMap<String, (datafusion::arrow::datatypes::SchemaRef, u64)>>,
     plans: PlanCache,
 }
+
+/// Columns beyond which a CSV validated by the rules is copied with only the columns they read
+/// ([`Dataset::open_for_rules`]). FOCUS datasets have up to about 130 columns.
+pub const WIDE_CSV: usize = 256;
 
 /// CSV inputs at least this large are parsed once into a temporary Parquet file, so that the
 /// checks that need their own scan (GROUP BY rules) do not parse the text again.
@@ -191,6 +198,7 @@ fn fit_batch_to_width(ctx: &SessionContext, columns: usize) {
 /// register that in its place. Values are unchanged: text stays text, empty fields stay NULL.
 async fn stage(
     ctx: &SessionContext,
+    keep: Option<&[&str]>,
 ) -> DfResult<(tempfile::TempPath, datafusion::arrow::datatypes::SchemaRef)> {
     let tmp = tempfile::Builder::new()
         .prefix("focus-sql-stage-")
@@ -210,8 +218,11 @@ async fn stage(
     };
     set_batch(STAGE_BATCH.min(batch));
     let path = tmp.display().to_string();
-    ctx.table(SOURCE_TABLE)
-        .await?
+    let mut source = ctx.table(SOURCE_TABLE).await?;
+    if let Some(keep) = keep {
+        source = source.select_columns(keep)?;
+    }
+    source
         .write_parquet(
             &path,
             datafusion::dataframe::DataFrameWriteOptions::new().with_single_file_output(true),
@@ -232,6 +243,9 @@ async fn stage(
 
 /// What a dataset is, beside its session and columns.
 struct Parts {
+    /// Every column of the input, when the source table holds only some of them (a wide CSV
+    /// copied with the columns the rules read).
+    all_columns: Option<Vec<SourceColumn>>,
     label: String,
     format: InputFormat,
     kind: view::ViewKind,
@@ -249,6 +263,19 @@ impl Dataset {
         Self::open_as(input, catalog, opts, view::ViewKind::Rules).await
     }
 
+    /// Register files as a dataset for the rules, which read the columns of `catalog` and, of
+    /// the others, at most those named in `read`. A CSV of more than [`WIDE_CSV`] columns is
+    /// then copied once to its columnar form with only those columns: the other custom columns
+    /// are parsed once and count by their names only (`DatasetColumns`), not in every query.
+    pub async fn open_for_rules(
+        input: &Input,
+        catalog: &Catalog,
+        opts: &EngineOptions,
+        read: &std::collections::HashSet<String>,
+    ) -> Result<Dataset, InputError> {
+        Self::open_with(input, catalog, opts, view::ViewKind::Rules, Some(read)).await
+    }
+
     /// Register files as a dataset whose typed view is of the given kind. The query view also
     /// shows hive-style partition folders (`billing_period=2026-05/`) as columns.
     pub async fn open_as(
@@ -256,6 +283,16 @@ impl Dataset {
         catalog: &Catalog,
         opts: &EngineOptions,
         kind: view::ViewKind,
+    ) -> Result<Dataset, InputError> {
+        Self::open_with(input, catalog, opts, kind, None).await
+    }
+
+    async fn open_with(
+        input: &Input,
+        catalog: &Catalog,
+        opts: &EngineOptions,
+        kind: view::ViewKind,
+        read: Option<&std::collections::HashSet<String>>,
     ) -> Result<Dataset, InputError> {
         let ctx = session(opts).map_err(|e| InputError {
             path: input.files[0].clone(),
@@ -266,11 +303,26 @@ impl Dataset {
         if input.format.is_text() {
             fit_batch_to_width(&ctx, schema.fields().len());
         }
-        let stage_it = kind == view::ViewKind::Rules
-            && matches!(input.format, InputFormat::Csv | InputFormat::CsvGz)
-            && input::total_bytes(input) >= STAGE_MIN_BYTES;
+        let text_for_rules =
+            kind == view::ViewKind::Rules && matches!(input.format, InputFormat::Csv | InputFormat::CsvGz);
+        // The columns a wide CSV is copied with: the catalog's and those the rules name.
+        let keep: Option<Vec<&str>> = read
+            .filter(|_| text_for_rules && schema.fields().len() > WIDE_CSV)
+            .map(|read| {
+                let focus = catalog.by_name();
+                schema
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().as_str())
+                    .filter(|n| focus.contains_key(n) || read.contains(*n))
+                    .collect::<Vec<&str>>()
+            })
+            .filter(|k| !k.is_empty());
+        let all_columns = keep.as_ref().map(|_| SourceColumn::of(&schema));
+        let stage_it = text_for_rules
+            && (keep.is_some() || input::total_bytes(input) >= STAGE_MIN_BYTES);
         let staged = if stage_it {
-            let (path, staged_schema) = stage(&ctx).await.map_err(|e| InputError {
+            let (path, staged_schema) = stage(&ctx, keep.as_deref()).await.map_err(|e| InputError {
                 path: input.files[0].clone(),
                 message: clean_error(&e.to_string()),
             })?;
@@ -286,6 +338,7 @@ impl Dataset {
             .collect::<Vec<_>>()
             .join(", ");
         let parts = Parts {
+            all_columns,
             label,
             format: input.format,
             kind,
@@ -307,7 +360,8 @@ impl Dataset {
         catalog: &Catalog,
         parts: Parts,
     ) -> DfResult<Dataset> {
-        let columns = SourceColumn::of(schema);
+        let source_columns = SourceColumn::of(schema);
+        let columns = parts.all_columns.unwrap_or_else(|| source_columns.clone());
         let positions = columns
             .iter()
             .enumerate()
@@ -316,6 +370,7 @@ impl Dataset {
         let mut ds = Dataset {
             ctx,
             columns,
+            source_columns,
             positions,
             catalog: catalog.clone(),
             label: parts.label,
@@ -356,6 +411,7 @@ impl Dataset {
             InputFormat::Parquet
         };
         let parts = Parts {
+            all_columns: None,
             label: "example".into(),
             format,
             kind: view::ViewKind::Rules,
@@ -481,7 +537,7 @@ impl Dataset {
         self.register_typed(
             &dataset,
             SOURCE_TABLE,
-            self.columns.clone(),
+            self.source_columns.clone(),
             &catalog,
             text,
             self.kind,
