@@ -420,9 +420,16 @@ impl Prepared<'_> {
             check::progress::Progress::default()
         };
         progress.phase(&format!("reading {} file(s)", input.files.len()));
-        let mut dataset = Dataset::open(&input, &set.catalog, &request.engine)
-            .await
-            .map_err(|e| anyhow!("{e}"))?;
+        // Without a declaration nothing but the rules reads the data (the gap report profiles
+        // every column): a wide CSV is then read for the columns they name.
+        let mut dataset = match &declaration {
+            None => {
+                let read = check::named_columns(set);
+                Dataset::open_for_rules(&input, &set.catalog, &request.engine, &read).await
+            }
+            Some(_) => Dataset::open(&input, &set.catalog, &request.engine).await,
+        }
+        .map_err(|e| anyhow!("{e}"))?;
         // The bundle's other datasets: registered beside this one, and validated on their own
         // (each with this one registered beside it).
         let mut companions = Vec::new();

@@ -57,6 +57,49 @@ pub(crate) struct RowCheck {
     show: Vec<String>,
 }
 
+/// Every name the rules of `set` could read a column by: the identifiers and double-quoted
+/// names of their SQL (a `X__raw` as X), and the columns they name. A superset (words of
+/// string literals too), so that a column a rule reads is never left out of a wide CSV's copy.
+pub fn named_columns(set: &RuleSet) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    let mut add = |text: &str| {
+        for w in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+            if !w.is_empty() {
+                out.insert(w.strip_suffix(view::RAW_SUFFIX).unwrap_or(w).to_string());
+                out.insert(w.to_string());
+            }
+        }
+        for (i, quoted) in text.split('"').enumerate() {
+            if i % 2 == 1 {
+                out.insert(quoted.to_string());
+                out.insert(
+                    quoted
+                        .strip_suffix(view::RAW_SUFFIX)
+                        .unwrap_or(quoted)
+                        .to_string(),
+                );
+            }
+        }
+    };
+    for rule in &set.rules {
+        match &rule.check {
+            Check::Row { expr, when, each } => {
+                add(expr);
+                when.iter().for_each(|w| add(w));
+                each.iter().for_each(|c| add(c));
+            }
+            Check::Sql { query } => add(query),
+            Check::Present { column } => add(column),
+            Check::Type { column, when, .. } | Check::Format { column, when, .. } => {
+                add(column);
+                when.iter().for_each(|w| add(w));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Catalog columns a piece of SQL mentions (a `X__raw` mention counts as X).
 /// What a rule's FOCUS version knows beyond the dataset being checked: its datasets and the
 /// columns of all of them (a rule naming another dataset's column is skipped, not an error).
@@ -96,7 +139,7 @@ fn mentioned_columns(ds: &Dataset, sql: &str, known: &Known) -> BTreeSet<String>
 fn absent_reason(ds: &Dataset, cols: &BTreeSet<String>, across: bool) -> Option<String> {
     let missing: Vec<&str> = cols
         .iter()
-        .filter(|c| !(ds.has_column(c) || (across && ds.attached_columns.contains(c))))
+        .filter(|c| !(ds.has_column(c) || (across && ds.attached_columns.contains(*c))))
         .map(|s| s.as_str())
         .collect();
     match missing.as_slice() {
@@ -362,10 +405,41 @@ pub(crate) async fn fused_frame(
             ds.catalog.dataset.as_str(),
         ))
         .await?;
+    let exprs = distinct_scan_exprs(checks).0;
+    // First the columns the checks read: the expressions are then resolved against those, not
+    // against every column of a wide file (a linear search each). Should one not resolve, the
+    // whole table is planned instead, so that an error reads as it always has.
+    let names: std::collections::HashSet<&str> = df
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    let mut read: Vec<String> = exprs
+        .iter()
+        .flat_map(|t| guard::words(t))
+        .filter(|w| names.contains(w.as_str()))
+        .collect();
+    read.sort();
+    read.dedup();
+    let read: Vec<&str> = read.iter().map(String::as_str).collect();
+    let narrow = df.clone().select_columns(&read)?;
+    match aggregate_checks(ds, narrow, &exprs) {
+        Ok(frame) => Ok(frame),
+        Err(_) => aggregate_checks(ds, df, &exprs),
+    }
+}
+
+/// One aggregate over `df` counting where each expression is TRUE (and every row, as `n`).
+fn aggregate_checks(
+    ds: &Dataset,
+    df: datafusion::prelude::DataFrame,
+    exprs: &[&str],
+) -> datafusion::common::Result<datafusion::prelude::DataFrame> {
     let schema = df.schema().clone();
     let count = crate::engine::functions::count_true();
     let mut aggregates = vec![count.call(vec![datafusion::prelude::lit(true)]).alias("n")];
-    for (i, text) in distinct_scan_exprs(checks).0.iter().enumerate() {
+    for (i, text) in exprs.iter().enumerate() {
         let e = ds.ctx.parse_sql_expr(text, &schema)?;
         aggregates.push(count.call(vec![e]).alias(format!("c{i}")));
     }

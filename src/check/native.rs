@@ -102,8 +102,17 @@ pub(crate) fn simplify(ds: &Dataset, sql: &str) -> String {
         return sql.to_string();
     }
     let mut out = sql.to_string();
-    for source in &ds.columns {
-        let name = &source.name;
+    // Only catalog columns have a `__raw` companion: visit those present, in file order (not
+    // every column of a wide file for every check).
+    let mut present: Vec<(usize, &String)> = ds
+        .catalog
+        .columns
+        .iter()
+        .filter_map(|d| ds.position(&d.name).map(|i| (i, &d.name)))
+        .collect();
+    present.sort();
+    present.dedup();
+    for (_, name) in present {
         let raw = view::raw_name(name);
         if !out.contains(&raw) {
             continue;

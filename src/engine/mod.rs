@@ -14,6 +14,7 @@ pub mod narrow;
 pub mod regex;
 pub mod schema;
 pub mod sidecar;
+pub mod typed;
 pub mod view;
 
 pub use error::clean_error;
@@ -152,13 +153,24 @@ pub struct Dataset {
     /// Further datasets registered beside the main one (`--table NAME=PATH`), by view name.
     pub attached: Vec<String>,
     /// The columns of those datasets (a query across datasets may read them).
-    pub attached_columns: Vec<String>,
+    pub attached_columns: std::collections::HashSet<String>,
+    /// The position of each source column by name.
+    positions: std::collections::HashMap<String, usize>,
+    /// The columns of the registered source table: `columns`, or some of them (a wide CSV copied
+    /// with the columns the rules read, see [`Dataset::open_for_rules`]).
+    source_columns: Vec<SourceColumn>,
     /// The columnar copy of a large CSV input (deleted when the dataset is dropped).
     _staged: Option<tempfile::TempPath>,
-    /// What the typed views are made of (their SQL): part of a cached plan's key.
+    /// What the typed views are made of (a digest of their SQL): part of a cached plan's key.
     views: Vec<String>,
+    /// A digest of each table's schema, computed once per schema: part of a cached plan's key.
+    digests: std::sync::Mutex<std::collections::HashMap<String, (datafusion::arrow::datatypes::SchemaRef, u64)>>,
     plans: PlanCache,
 }
+
+/// Columns beyond which a CSV validated by the rules is copied with only the columns they read
+/// ([`Dataset::open_for_rules`]). FOCUS datasets have up to about 130 columns.
+pub const WIDE_CSV: usize = 256;
 
 /// CSV inputs at least this large are parsed once into a temporary Parquet file, so that the
 /// checks that need their own scan (GROUP BY rules) do not parse the text again.
@@ -167,10 +179,28 @@ const STAGE_MIN_BYTES: u64 = 16 << 20;
 /// Rows per batch while a CSV input is copied to its columnar form.
 const STAGE_BATCH: usize = 2048;
 
+/// Text fields per batch of a CSV scan at most. The CSV reader holds an offset (8 bytes) and room
+/// for about 8 bytes of text per field of a batch, zeroed up front: 16,384 rows of 5,000
+/// columns made 1.3 GB per scan. Batches of a wide CSV have fewer rows instead (FOCUS exports of
+/// up to 256 columns keep the full batch).
+const FIELDS_PER_BATCH: usize = 4 << 20;
+
+/// Fewer rows per batch in `ctx` when a CSV source of `columns` columns is read (see
+/// [`FIELDS_PER_BATCH`]); never more than the batch it has.
+fn fit_batch_to_width(ctx: &SessionContext, columns: usize) {
+    let batch = ctx.state().config().batch_size();
+    let fit = (FIELDS_PER_BATCH / columns.max(1)).max(1);
+    if fit < batch {
+        let config = ctx.state().config().clone().with_batch_size(fit);
+        *ctx.state_ref().write().config_mut() = config;
+    }
+}
+
 /// Copy the registered source (all text columns, as read) to a temporary Parquet file and
 /// register that in its place. Values are unchanged: text stays text, empty fields stay NULL.
 async fn stage(
     ctx: &SessionContext,
+    keep: Option<&[&str]>,
 ) -> DfResult<(tempfile::TempPath, datafusion::arrow::datatypes::SchemaRef)> {
     let tmp = tempfile::Builder::new()
         .prefix("focus-sql-stage-")
@@ -188,10 +218,13 @@ async fn stage(
         let config = ctx.state().config().clone().with_batch_size(n);
         *ctx.state_ref().write().config_mut() = config;
     };
-    set_batch(STAGE_BATCH);
+    set_batch(STAGE_BATCH.min(batch));
     let path = tmp.display().to_string();
-    ctx.table(SOURCE_TABLE)
-        .await?
+    let mut source = ctx.table(SOURCE_TABLE).await?;
+    if let Some(keep) = keep {
+        source = source.select_columns(keep)?;
+    }
+    source
         .write_parquet(
             &path,
             datafusion::dataframe::DataFrameWriteOptions::new().with_single_file_output(true),
@@ -212,6 +245,9 @@ async fn stage(
 
 /// What a dataset is, beside its session and columns.
 struct Parts {
+    /// Every column of the input, when the source table holds only some of them (a wide CSV
+    /// copied with the columns the rules read).
+    all_columns: Option<Vec<SourceColumn>>,
     label: String,
     format: InputFormat,
     kind: view::ViewKind,
@@ -229,6 +265,19 @@ impl Dataset {
         Self::open_as(input, catalog, opts, view::ViewKind::Rules).await
     }
 
+    /// Register files as a dataset for the rules, which read the columns of `catalog` and, of
+    /// the others, at most those named in `read`. A CSV of more than [`WIDE_CSV`] columns is
+    /// then copied once to its columnar form with only those columns: the other custom columns
+    /// are parsed once and count by their names only (`DatasetColumns`), not in every query.
+    pub async fn open_for_rules(
+        input: &Input,
+        catalog: &Catalog,
+        opts: &EngineOptions,
+        read: &std::collections::HashSet<String>,
+    ) -> Result<Dataset, InputError> {
+        Self::open_with(input, catalog, opts, view::ViewKind::Rules, Some(read)).await
+    }
+
     /// Register files as a dataset whose typed view is of the given kind. The query view also
     /// shows hive-style partition folders (`billing_period=2026-05/`) as columns.
     pub async fn open_as(
@@ -237,17 +286,45 @@ impl Dataset {
         opts: &EngineOptions,
         kind: view::ViewKind,
     ) -> Result<Dataset, InputError> {
+        Self::open_with(input, catalog, opts, kind, None).await
+    }
+
+    async fn open_with(
+        input: &Input,
+        catalog: &Catalog,
+        opts: &EngineOptions,
+        kind: view::ViewKind,
+        read: Option<&std::collections::HashSet<String>>,
+    ) -> Result<Dataset, InputError> {
         let ctx = session(opts).map_err(|e| InputError {
             path: input.files[0].clone(),
             message: e.to_string(),
         })?;
         let hive = kind == view::ViewKind::Query;
         let mut schema = input::register(&ctx, SOURCE_TABLE, input, hive).await?;
-        let stage_it = kind == view::ViewKind::Rules
-            && matches!(input.format, InputFormat::Csv | InputFormat::CsvGz)
-            && input::total_bytes(input) >= STAGE_MIN_BYTES;
+        if input.format.is_text() {
+            fit_batch_to_width(&ctx, schema.fields().len());
+        }
+        let text_for_rules =
+            kind == view::ViewKind::Rules && matches!(input.format, InputFormat::Csv | InputFormat::CsvGz);
+        // The columns a wide CSV is copied with: the catalog's and those the rules name.
+        let keep: Option<Vec<&str>> = read
+            .filter(|_| text_for_rules && schema.fields().len() > WIDE_CSV)
+            .map(|read| {
+                let focus = catalog.by_name();
+                schema
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().as_str())
+                    .filter(|n| focus.contains_key(n) || read.contains(*n))
+                    .collect::<Vec<&str>>()
+            })
+            .filter(|k| !k.is_empty());
+        let all_columns = keep.as_ref().map(|_| SourceColumn::of(&schema));
+        let stage_it = text_for_rules
+            && (keep.is_some() || input::total_bytes(input) >= STAGE_MIN_BYTES);
         let staged = if stage_it {
-            let (path, staged_schema) = stage(&ctx).await.map_err(|e| InputError {
+            let (path, staged_schema) = stage(&ctx, keep.as_deref()).await.map_err(|e| InputError {
                 path: input.files[0].clone(),
                 message: clean_error(&e.to_string()),
             })?;
@@ -263,6 +340,7 @@ impl Dataset {
             .collect::<Vec<_>>()
             .join(", ");
         let parts = Parts {
+            all_columns,
             label,
             format: input.format,
             kind,
@@ -284,18 +362,27 @@ impl Dataset {
         catalog: &Catalog,
         parts: Parts,
     ) -> DfResult<Dataset> {
-        let columns = SourceColumn::of(schema);
+        let source_columns = SourceColumn::of(schema);
+        let columns = parts.all_columns.unwrap_or_else(|| source_columns.clone());
+        let positions = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), i))
+            .collect();
         let mut ds = Dataset {
             ctx,
             columns,
+            source_columns,
+            positions,
             catalog: catalog.clone(),
             label: parts.label,
             format: parts.format,
             kind: parts.kind,
             attached: Vec::new(),
-            attached_columns: Vec::new(),
+            attached_columns: Default::default(),
             _staged: parts.staged,
             views: Vec::new(),
+            digests: Default::default(),
             plans: parts.plans,
         };
         ds.register_view().await?;
@@ -326,6 +413,7 @@ impl Dataset {
             InputFormat::Parquet
         };
         let parts = Parts {
+            all_columns: None,
             label: "example".into(),
             format,
             kind: view::ViewKind::Rules,
@@ -348,15 +436,10 @@ impl Dataset {
         let source = format!("{name}__source");
         self.register_batch(&source, batch.clone())?;
         let cols = SourceColumn::of(&batch.schema());
-        let sql = view::view_sql(&cols, catalog, true, view::ViewKind::Rules, &source);
-        self.views.push(format!("{name}: {sql}"));
         self.attached_columns
             .extend(cols.iter().map(|c| c.name.clone()));
-        let df = self.ctx.sql(&sql).await?;
-        self.ctx.register_table(
-            datafusion::common::TableReference::bare(name),
-            df.into_view(),
-        )?;
+        self.register_typed(name, &source, cols, catalog, true, view::ViewKind::Rules)
+            .await?;
         self.attached.push(name.to_string());
         Ok(())
     }
@@ -408,40 +491,60 @@ impl Dataset {
         }
         let source = format!("{name}__source");
         let schema = input::register(&self.ctx, &source, input, true).await?;
+        if input.format.is_text() {
+            fit_batch_to_width(&self.ctx, schema.fields().len());
+        }
         let columns = SourceColumn::of(&schema);
-        let sql = view::view_sql(&columns, catalog, text, kind, &source);
-        self.views.push(format!("{name}: {sql}"));
         self.attached_columns
             .extend(columns.iter().map(|c| c.name.clone()));
-        let df = self
-            .ctx
-            .sql(&sql)
+        self.register_typed(name, &source, columns, catalog, text, kind)
             .await
-            .map_err(|e| err(clean_error(&e.to_string())))?;
-        self.ctx
-            .register_table(
-                datafusion::common::TableReference::bare(name),
-                df.into_view(),
-            )
             .map_err(|e| err(clean_error(&e.to_string())))?;
         self.attached.push(name.to_string());
         Ok(())
     }
 
-    async fn register_view(&mut self) -> DfResult<()> {
-        let sql = view::view_sql(
-            &self.columns,
-            &self.catalog,
-            self.format.is_text(),
-            self.kind,
-            SOURCE_TABLE,
-        );
-        self.views.push(format!("{}: {sql}", self.catalog.dataset));
-        let df = self.ctx.sql(&sql).await?;
+    /// Register the typed view `name` of `catalog` over the table `source` of `columns`
+    /// (a [`typed::TypedView`]: each query plans only the columns it reads).
+    async fn register_typed(
+        &mut self,
+        name: &str,
+        source: &str,
+        columns: Vec<SourceColumn>,
+        catalog: &Catalog,
+        text: bool,
+        kind: view::ViewKind,
+    ) -> DfResult<()> {
+        let items = view::view_items(&columns, catalog, text, kind);
+        let digest = digest(|h| {
+            for item in &items {
+                std::hash::Hash::hash(&item.name, h);
+                std::hash::Hash::hash(&item.sql(&columns), h);
+            }
+        });
+        self.views
+            .push(format!("{name}: {} columns, {digest:016x}", items.len()));
+        let view = typed::TypedView::new(&self.ctx.state(), source, columns, items).await?;
         self.ctx.register_table(
-            datafusion::common::TableReference::bare(self.catalog.dataset.as_str()),
-            df.into_view(),
+            datafusion::common::TableReference::bare(name),
+            Arc::new(view),
         )?;
+        Ok(())
+    }
+
+    async fn register_view(&mut self) -> DfResult<()> {
+        let dataset = self.catalog.dataset.clone();
+        let catalog = self.catalog.clone();
+        let text = self.format.is_text();
+        self.register_typed(
+            &dataset,
+            SOURCE_TABLE,
+            self.source_columns.clone(),
+            &catalog,
+            text,
+            self.kind,
+        )
+        .await?;
         // DatasetColumns(name, position, is_focus): one row per source column, in file order.
         let schema = Arc::new(Schema::new(vec![
             Field::new("name", DataType::Utf8, false),
@@ -457,10 +560,11 @@ impl Dataset {
         let positions: ArrayRef = Arc::new(
             (1..=self.columns.len() as i64).collect::<datafusion::arrow::array::Int64Array>(),
         );
+        let catalog = self.catalog.by_name();
         let focus: ArrayRef = Arc::new(
             self.columns
                 .iter()
-                .map(|c| Some(self.catalog.column(&c.name).is_some()))
+                .map(|c| Some(catalog.contains_key(c.name.as_str())))
                 .collect::<datafusion::arrow::array::BooleanArray>(),
         );
         let batch = RecordBatch::try_new(schema.clone(), vec![names, positions, focus])?;
@@ -473,7 +577,12 @@ impl Dataset {
     }
 
     pub fn column(&self, name: &str) -> Option<&SourceColumn> {
-        self.columns.iter().find(|c| c.name == name)
+        self.positions.get(name).map(|&i| &self.columns[i])
+    }
+
+    /// The position of the source column `name`.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.positions.get(name).copied()
     }
 
     pub fn has_column(&self, name: &str) -> bool {
@@ -518,7 +627,8 @@ impl Dataset {
     }
 
     /// Collect a query's batches.
-    /// The key of a cached plan: every table's name and schema, the typed views' SQL, the query.
+    /// The key of a cached plan: every table's name and schema (a digest of it, computed once
+    /// per schema: a wide file's schema is long), the typed views' SQL (a digest), the query.
     async fn plan_key(&self, query: &str) -> String {
         let mut key = String::new();
         if let Some(schema) = self
@@ -530,7 +640,27 @@ impl Dataset {
             names.sort();
             for name in names {
                 if let Ok(Some(t)) = schema.table(&name).await {
-                    key.push_str(&format!("{name}: {:?}\n", t.schema()));
+                    let table_schema = t.schema();
+                    let mut digests = self.digests.lock().unwrap_or_else(|e| e.into_inner());
+                    let known = digests
+                        .get(&name)
+                        .filter(|(s, _)| Arc::ptr_eq(s, &table_schema))
+                        .map(|(_, d)| *d);
+                    let d = match known {
+                        Some(d) => d,
+                        None => {
+                            let d = digest(|h| {
+                                use std::fmt::Write;
+                                let _ = write!(HashWriter(h), "{table_schema:?}");
+                            });
+                            digests.insert(name.clone(), (table_schema.clone(), d));
+                            d
+                        }
+                    };
+                    key.push_str(&format!(
+                        "{name}: {} fields, {d:016x}\n",
+                        table_schema.fields().len()
+                    ));
                 }
             }
         }
@@ -675,6 +805,23 @@ pub fn format_rows(batch: &RecordBatch, limit: usize) -> DfResult<Vec<Vec<Option
                 .collect()
         })
         .collect())
+}
+
+/// A 64-bit digest of what `feed` hashes (the same in every run: plan keys compare them).
+fn digest(feed: impl FnOnce(&mut std::collections::hash_map::DefaultHasher)) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    feed(&mut h);
+    std::hash::Hasher::finish(&h)
+}
+
+/// Text written to a hasher, so that a long rendering is hashed without being held.
+struct HashWriter<'a, H: std::hash::Hasher>(&'a mut H);
+
+impl<H: std::hash::Hasher> std::fmt::Write for HashWriter<'_, H> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.write(s.as_bytes());
+        Ok(())
+    }
 }
 
 /// Quote an identifier for generated SQL.

@@ -83,31 +83,71 @@ pub enum ViewKind {
 /// Precision and scale of Decimal columns in the query view.
 pub const QUERY_DECIMAL: &str = "DECIMAL(38, 12)";
 
-/// The SELECT that defines the typed view over `source`.
+/// How one column of the typed view is computed from its source column.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ViewExpr {
+    /// The source column as it is (a custom column of a self-describing format).
+    Plain,
+    /// `focus_null_word(column)`: a custom text column of a CSV.
+    NullWord,
+    /// Any other expression over the source column, as SQL (the typed FOCUS columns).
+    Sql(String),
+}
+
+/// One column of the typed view: its name, the source column it reads (by position) and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewItem {
+    pub name: String,
+    pub source: usize,
+    pub expr: ViewExpr,
+}
+
+impl ViewItem {
+    /// The item's expression as SQL (without its alias).
+    pub fn sql(&self, columns: &[SourceColumn]) -> String {
+        let name = quote_ident(&columns[self.source].name);
+        match &self.expr {
+            ViewExpr::Plain => name,
+            ViewExpr::NullWord => format!("focus_null_word({name})"),
+            ViewExpr::Sql(s) => s.clone(),
+        }
+    }
+}
+
+/// The columns of the typed view over `columns`, in order: each source column, and for a FOCUS
+/// column of the rules view its `__raw` companion right after it.
 ///
 /// With `csv_null_word`, a text cell that is exactly the word NULL (any case) is NULL: CSV has no
 /// null of its own and exporters (and the FOCUS spec's own examples) write one so. Placeholders
 /// such as "N/A" stay text, for NullHandling-A-002-M to report.
-pub fn view_sql(
+pub fn view_items(
     columns: &[SourceColumn],
     catalog: &Catalog,
     csv_null_word: bool,
     kind: ViewKind,
-    source: &str,
-) -> String {
-    let mut items = Vec::new();
-    for c in columns {
+) -> Vec<ViewItem> {
+    let by_name = catalog.by_name();
+    let mut items = Vec::with_capacity(columns.len() + by_name.len());
+    for (i, c) in columns.iter().enumerate() {
+        let null_word = csv_null_word && c.is_text();
+        let Some(def) = by_name.get(c.name.as_str()) else {
+            items.push(ViewItem {
+                name: c.name.clone(),
+                source: i,
+                expr: if null_word {
+                    ViewExpr::NullWord
+                } else {
+                    ViewExpr::Plain
+                },
+            });
+            continue;
+        };
         let name = quote_ident(&c.name);
-        let q = if csv_null_word && c.is_text() {
+        let q = if null_word {
             format!("focus_null_word({name})")
         } else {
             name.clone()
         };
-        let Some(def) = catalog.column(&c.name) else {
-            items.push(format!("{q} AS {name}"));
-            continue;
-        };
-        let raw = quote_ident(&raw_name(&c.name));
         let text = c.is_text();
         let typed = match (def.ty, text, kind) {
             // Text such as 1.5e-3 does not cast to a decimal directly: go through DOUBLE then.
@@ -154,11 +194,34 @@ pub fn view_sql(
         } else {
             format!("CAST({q} AS VARCHAR)")
         };
-        items.push(format!("{typed} AS {name}"));
+        items.push(ViewItem {
+            name: c.name.clone(),
+            source: i,
+            expr: ViewExpr::Sql(typed),
+        });
         if kind == ViewKind::Rules {
-            items.push(format!("{raw_expr} AS {raw}"));
+            items.push(ViewItem {
+                name: raw_name(&c.name),
+                source: i,
+                expr: ViewExpr::Sql(raw_expr),
+            });
         }
     }
+    items
+}
+
+/// The SELECT that defines the typed view over `source` (the same columns as [`view_items`]).
+pub fn view_sql(
+    columns: &[SourceColumn],
+    catalog: &Catalog,
+    csv_null_word: bool,
+    kind: ViewKind,
+    source: &str,
+) -> String {
+    let items: Vec<String> = view_items(columns, catalog, csv_null_word, kind)
+        .iter()
+        .map(|item| format!("{} AS {}", item.sql(columns), quote_ident(&item.name)))
+        .collect();
     format!("SELECT {} FROM {}", items.join(", "), quote_ident(source))
 }
 

@@ -96,6 +96,16 @@ impl Catalog {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// The columns by name, for looking up every column of a wide file (the first definition
+    /// of a name, as [`Catalog::column`] finds it).
+    pub fn by_name(&self) -> std::collections::HashMap<&str, &ColumnDef> {
+        let mut map = std::collections::HashMap::with_capacity(self.columns.len());
+        for c in &self.columns {
+            map.entry(c.name.as_str()).or_insert(c);
+        }
+        map
+    }
+
     /// The closest catalog column name to `name` (for "did you mean" hints).
     pub fn closest(&self, name: &str) -> Option<&str> {
         let lower = name.to_ascii_lowercase();
