@@ -18,64 +18,8 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum InputFormat {
-    #[serde(rename = "csv")]
-    Csv,
-    #[serde(rename = "csv.gz")]
-    CsvGz,
-    #[serde(rename = "parquet")]
-    Parquet,
-    #[serde(rename = "ndjson")]
-    NdJson,
-}
-
-impl fmt::Display for InputFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl InputFormat {
-    pub fn of(path: &Path) -> Option<InputFormat> {
-        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-        if name.ends_with(".csv.gz") || name.ends_with(".csv.gzip") {
-            Some(InputFormat::CsvGz)
-        } else if name.ends_with(".csv") {
-            Some(InputFormat::Csv)
-        } else if name.ends_with(".parquet") || name.ends_with(".parq") {
-            Some(InputFormat::Parquet)
-        } else if name.ends_with(".ndjson") || name.ends_with(".jsonl") || name.ends_with(".json") {
-            Some(InputFormat::NdJson)
-        } else {
-            None
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InputFormat::Csv => "csv",
-            InputFormat::CsvGz => "csv.gz",
-            InputFormat::Parquet => "parquet",
-            InputFormat::NdJson => "ndjson",
-        }
-    }
-
-    /// Text formats: every value is read as written (VARCHAR).
-    /// The file name ending of this format, for listing a directory.
-    pub fn extension(self) -> &'static str {
-        match self {
-            InputFormat::Csv => ".csv",
-            InputFormat::CsvGz => ".csv.gz",
-            InputFormat::Parquet => ".parquet",
-            InputFormat::NdJson => ".ndjson",
-        }
-    }
-
-    pub fn is_text(self) -> bool {
-        matches!(self, InputFormat::Csv | InputFormat::CsvGz)
-    }
-}
+pub use crate::store::format::InputFormat;
+pub use crate::store::say_once;
 
 /// An input problem: which path, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,19 +166,6 @@ pub fn being_read() -> String {
         names.push(format!("and {} more file(s)", r.len() - 3));
     }
     names.join(", ")
-}
-
-/// Print a line to stderr the first time it comes up (inputs are resolved more than once).
-pub fn say_once(line: String) {
-    static SAID: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
-        std::sync::OnceLock::new();
-    let mut said = SAID
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if said.insert(line.clone()) {
-        eprintln!("{line}");
-    }
 }
 
 /// The data files `paths` name on the local file system (directories walked, globs expanded),

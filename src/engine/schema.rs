@@ -10,69 +10,32 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
-
-/// The folder of rules.d holding the JSON Schemas.
-pub const SCHEMA_DIR: &str = "schemas";
 
 type Compiled = Arc<jsonschema::Validator>;
 
-/// Schema texts by name (path under `schemas/` without `.json`): the file it came from and
-/// its text. Set by the rule loader (embedded files overridden by a `--rules` folder's).
-type Texts = HashMap<String, (PathBuf, String)>;
-
-fn state() -> &'static Mutex<(Texts, HashMap<String, Compiled>)> {
-    static STATE: OnceLock<Mutex<(Texts, HashMap<String, Compiled>)>> = OnceLock::new();
-    STATE.get_or_init(Default::default)
-}
-
-/// Use these schema texts from now on (compiled schemas of changed texts are dropped).
-pub fn provide(texts: Texts) {
-    let mut s = state().lock().expect("schema cache");
-    let (old, compiled) = &mut *s;
-    compiled.retain(|name, _| old.get(name).map(|o| &o.1) == texts.get(name).map(|n| &n.1));
-    *old = texts;
+/// Compiled schemas by name, with the text each was compiled from (a schema whose text the
+/// rule loader has since changed is compiled again).
+fn compiled() -> &'static Mutex<HashMap<String, (String, Compiled)>> {
+    static COMPILED: OnceLock<Mutex<HashMap<String, (String, Compiled)>>> = OnceLock::new();
+    COMPILED.get_or_init(Default::default)
 }
 
 /// The compiled schema named `name` (its path under rules.d/schemas without `.json`).
 pub fn validator(name: &str) -> std::result::Result<Compiled, String> {
-    let mut s = state().lock().expect("schema cache");
-    let (texts, compiled) = &mut *s;
-    if let Some(v) = compiled.get(name) {
-        return Ok(v.clone());
+    let (display, text) = crate::rules::schemas::text(name)?;
+    let mut cache = compiled().lock().expect("schema cache");
+    if let Some((t, v)) = cache.get(name) {
+        if *t == text {
+            return Ok(v.clone());
+        }
     }
-    let path = format!("{SCHEMA_DIR}/{name}.json");
-    let (display, text) = match texts.get(name) {
-        Some((display, text)) => (display.display().to_string(), text.clone()),
-        None => match crate::rules::embedded::all()
-            .iter()
-            .find(|(p, _)| *p == path)
-        {
-            Some((_, text)) => (format!("rules.d/{path}"), text.to_string()),
-            None => {
-                let mut known: Vec<String> = crate::rules::embedded::all()
-                    .iter()
-                    .filter_map(|(p, _)| p.strip_prefix(&format!("{SCHEMA_DIR}/")))
-                    .filter_map(|p| p.strip_suffix(".json"))
-                    .map(str::to_string)
-                    .chain(texts.keys().cloned())
-                    .collect();
-                known.sort();
-                known.dedup();
-                return Err(format!(
-                    "focus_json_schema: no schema `{name}` (known: {})",
-                    known.join(", ")
-                ));
-            }
-        },
-    };
     let schema: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| format!("{display}:{}: not JSON: {e}", e.line()))?;
     let v = jsonschema::validator_for(&schema)
         .map_err(|e| format!("{display}: not a valid JSON Schema: {e}"))?;
     let v = Arc::new(v);
-    compiled.insert(name.to_string(), v.clone());
+    cache.insert(name.to_string(), (text, v.clone()));
     Ok(v)
 }
 

@@ -11,6 +11,7 @@ pub mod example;
 pub mod generic;
 pub mod load;
 pub mod model;
+pub mod schemas;
 pub mod show;
 pub mod sync;
 pub mod version;
@@ -307,7 +308,7 @@ impl Sources {
             .then(|| dir.parent())
             .flatten();
         for root in std::iter::once(dir).chain(beside) {
-            let schemas = root.join(crate::engine::schema::SCHEMA_DIR);
+            let schemas = root.join(schemas::SCHEMA_DIR);
             if !schemas.is_dir() {
                 continue;
             }
@@ -526,11 +527,11 @@ impl RuleSet {
                 ),
             })?;
         let generic = GenericExamples::parse(&generic_src.text, &generic_src.display)?;
-        crate::engine::schema::provide(
+        schemas::provide(
             root.iter()
                 .filter_map(|(rel, src)| {
                     let name = rel
-                        .strip_prefix(crate::engine::schema::SCHEMA_DIR)?
+                        .strip_prefix(schemas::SCHEMA_DIR)?
                         .strip_prefix('/')?
                         .strip_suffix(".json")?;
                     Some((name.to_string(), (src.display.clone(), src.text.clone())))

@@ -66,7 +66,7 @@ impl fmt::Display for LayoutError {
 }
 
 fn is_data_file(name: &str) -> bool {
-    crate::engine::input::InputFormat::of(std::path::Path::new(name)).is_some()
+    super::format::InputFormat::of(std::path::Path::new(name)).is_some()
         && !name.to_ascii_lowercase().ends_with(".json")
 }
 

@@ -5,6 +5,7 @@
 
 mod cache;
 mod credentials;
+pub mod format;
 pub mod layout;
 
 use futures::TryStreamExt;
@@ -332,13 +333,13 @@ pub async fn bundle_files(text: &str) -> Result<Option<Vec<(String, String)>>, S
     };
     let found = layout::bundle_manifest(&entries, &manifests).map_err(|e| format!("{text}: {e}"))?;
     Ok(found.map(|b| {
-        crate::engine::input::say_once(format!(
+        say_once(format!(
             "focus-sql: {text}: the datasets of {} file(s) as {} names them",
             b.files.len(),
             b.manifest
         ));
         for n in &b.notes {
-            crate::engine::input::say_once(format!("focus-sql: note: {n}"));
+            say_once(format!("focus-sql: note: {n}"));
         }
         b.files
             .into_iter()
@@ -460,7 +461,7 @@ pub async fn by_period(paths: &[String], period: Option<&str>) -> Result<Vec<Par
     Ok(chosen
         .into_iter()
         .map(|d| {
-            crate::engine::input::say_once(format!(
+            say_once(format!(
                 "focus-sql: {}: {}, billing period {} ({} file(s))",
                 paths[0],
                 d.provider,
@@ -468,7 +469,7 @@ pub async fn by_period(paths: &[String], period: Option<&str>) -> Result<Vec<Par
                 d.files.len()
             ));
             for n in &d.notes {
-                crate::engine::input::say_once(format!("focus-sql: note: {n}"));
+                say_once(format!("focus-sql: note: {n}"));
             }
             Part {
                 period: Some((d.period, d.provider)),
@@ -513,6 +514,19 @@ fn walk(dir: &std::path::Path, rel: &str, out: &mut Vec<layout::Entry>) {
                 size: m.len(),
             });
         }
+    }
+}
+
+/// Print a line to stderr the first time it comes up (inputs are resolved more than once).
+pub fn say_once(line: String) {
+    static SAID: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+        std::sync::OnceLock::new();
+    let mut said = SAID
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if said.insert(line.clone()) {
+        eprintln!("{line}");
     }
 }
 
