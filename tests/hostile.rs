@@ -238,5 +238,6 @@ fn a_long_line_in_a_large_csv_read_in_ranges_is_refused_with_its_line() {
     assert_eq!(code(&o), 2, "a 3 MB line of one field is malformed CSV: {out}");
     let err = stderr(&o);
     assert!(err.contains(&format!("line {}", rows + 2)), "{err}");
+    assert!(err.contains("large.csv: malformed CSV"), "{err}");
     assert!(!err.contains("longer than"), "{err}");
 }
