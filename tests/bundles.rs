@@ -173,7 +173,10 @@ fn a_converters_folder_skips_what_is_not_data_and_follows_its_manifest() {
         assert!(note.contains(f), "{f}: {note}");
     }
     assert_eq!(err.matches("not data left out").count(), 1, "{err}");
-    assert!(err.contains("as focus_1_4_manifest.json names them"), "{err}");
+    assert!(
+        err.contains("as focus_1_4_manifest.json names them"),
+        "{err}"
+    );
     assert!(
         err.contains("not in focus_1_4_manifest.json and are not read: stray.csv"),
         "{err}"
@@ -233,7 +236,10 @@ fn the_manifest_decides_a_files_dataset_not_its_columns() {
         .iter()
         .find(|d| d["dataset"]["name"] == "InvoiceDetail")
         .unwrap_or_else(|| panic!("{r}"));
-    assert!(ind["dataset"]["paths"][0].as_str().unwrap().ends_with("b.csv"));
+    assert!(ind["dataset"]["paths"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("b.csv"));
     assert_eq!(ind["dataset"]["rows"], 1);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
 }
@@ -251,12 +257,7 @@ fn a_file_the_manifest_lists_that_is_missing_stops_the_run() {
         "{err}"
     );
     // Every command that reads the folder stops the same way.
-    let q = run(&[
-        "query",
-        s(&dir),
-        "-c",
-        "SELECT COUNT(*) FROM CostAndUsage",
-    ]);
+    let q = run(&["query", s(&dir), "-c", "SELECT COUNT(*) FROM CostAndUsage"]);
     assert_eq!(code(&q), 2, "{}", stderr(&q));
     assert!(stderr(&q).contains("focus_1_4_invoice_detail.csv"));
 }
@@ -429,7 +430,12 @@ fn scrub_writes_a_bundle_folder_that_validates_as_the_original() {
     assert_eq!(
         fs::read_dir(&dir)
             .unwrap()
-            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with('.'))
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('.'))
             .count(),
         0
     );
@@ -624,7 +630,9 @@ fn a_join_across_datasets_that_shares_no_key_says_so() {
     );
     // Rules whose keys still match carry no note (the billing period is shared).
     assert!(
-        !notes.iter().any(|n| n.ends_with("IND-InvoiceDetailCreated-C-005-C")),
+        !notes
+            .iter()
+            .any(|n| n.ends_with("IND-InvoiceDetailCreated-C-005-C")),
         "{notes:?}"
     );
     // The table scorecard lists the notes.
@@ -633,5 +641,8 @@ fn a_join_across_datasets_that_shares_no_key_says_so() {
     let at = table.find("Notes (").unwrap_or_else(|| panic!("{table}"));
     let notes_part = &table[at..];
     assert!(notes_part.contains("IND-BilledCost-C-010-C ["), "{table}");
-    assert!(notes_part.contains("note: no InvoiceId and InvoiceIssuerName"), "{table}");
+    assert!(
+        notes_part.contains("note: no InvoiceId and InvoiceIssuerName"),
+        "{table}"
+    );
 }

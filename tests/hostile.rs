@@ -49,7 +49,12 @@ fn a_parquet_footer_longer_than_the_file_is_refused_not_a_panic() {
 fn a_footer_length_one_past_what_fits_is_refused_and_one_that_fits_is_read() {
     let dir = scratch("hostile-footer-edge");
     let good = dir.join("good.parquet");
-    let o = run(&["convert", &testdata("sample.csv"), "-o", good.to_str().unwrap()]);
+    let o = run(&[
+        "convert",
+        &testdata("sample.csv"),
+        "-o",
+        good.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let bytes = fs::read(&good).unwrap();
     let n = bytes.len();
@@ -90,7 +95,10 @@ fn a_record_longer_than_the_limit_is_refused_with_its_file_and_line() {
     let text = long_line_csv(&dir, "long.csv", 3 << 20, false);
     let p = dir.join("long.csv");
     let o = run(&["validate", "--max-line-size", "1M", p.to_str().unwrap()]);
-    assert_clean_refusal(&o, &["long.csv", "line 4", "longer than 1 MB", "--max-line-size"]);
+    assert_clean_refusal(
+        &o,
+        &["long.csv", "line 4", "longer than 1 MB", "--max-line-size"],
+    );
     assert_eq!(fs::read(&p).unwrap(), text);
     // Raised past it, the line is read (and is wrong in other ways, which is not an error).
     let o = run(&["validate", "--max-line-size", "8M", p.to_str().unwrap()]);
@@ -235,7 +243,11 @@ fn a_long_line_in_a_large_csv_read_in_ranges_is_refused_with_its_line() {
         "SELECT COUNT(*) AS n FROM CostAndUsage",
     ]);
     let out = stdout(&o);
-    assert_eq!(code(&o), 2, "a 3 MB line of one field is malformed CSV: {out}");
+    assert_eq!(
+        code(&o),
+        2,
+        "a 3 MB line of one field is malformed CSV: {out}"
+    );
     let err = stderr(&o);
     assert!(err.contains(&format!("line {}", rows + 2)), "{err}");
     assert!(err.contains("large.csv: malformed CSV"), "{err}");

@@ -139,7 +139,17 @@ fn generic(rng: &mut Rng, base: &[u8], out: &mut Vec<Mutant>, n: usize) {
         let mut b = base.to_vec();
         let i = rng.below(len);
         const INSERTS: [&[u8]; 11] = [
-            b"\"", b",", b"\n", b"\r", b"\0", b"\xff\xfe", b"\"\"\"", b",,,,", b"\\", b"{", b"}",
+            b"\"",
+            b",",
+            b"\n",
+            b"\r",
+            b"\0",
+            b"\xff\xfe",
+            b"\"\"\"",
+            b",,,,",
+            b"\\",
+            b"{",
+            b"}",
         ];
         let what: &[u8] = *rng.pick(&INSERTS);
         b.splice(i..i, what.iter().copied());
@@ -547,6 +557,10 @@ fn the_base_of_every_format_validates_cleanly() {
     fs::write(&nd, ndjson_of(&csv)).unwrap();
     for p in [PathBuf::from(testdata("sample.csv")), gz, nd] {
         let (code, err) = validate_within(&p, Duration::from_secs(120)).unwrap();
-        assert!(code == 0 || code == 1, "{}: exit {code}: {err}", p.display());
+        assert!(
+            code == 0 || code == 1,
+            "{}: exit {code}: {err}",
+            p.display()
+        );
     }
 }

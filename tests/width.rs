@@ -160,7 +160,8 @@ fn queries_see_every_column_of_a_wide_export() {
         );
         assert_eq!(out.lines().nth(1), Some("37,30,v96"), "{out}");
         // A filter on a typed column the query does not return, and one on a custom column.
-        let typed = "SELECT COUNT(*) FROM CostAndUsage WHERE BilledCost > 0 AND ChargeCategory = 'Usage'";
+        let typed =
+            "SELECT COUNT(*) FROM CostAndUsage WHERE BilledCost > 0 AND ChargeCategory = 'Usage'";
         assert_eq!(query(&path, typed), query(&narrow, typed));
         let out = query(
             &path,

@@ -804,7 +804,9 @@ async fn overlap_note(
         .collect();
     let count = async {
         let batches = ds.collect(&overlap.sql).await?;
-        let first = batches.iter().find(|b| b.num_rows() > 0 && b.num_columns() > 0);
+        let first = batches
+            .iter()
+            .find(|b| b.num_rows() > 0 && b.num_columns() > 0);
         let Some(b) = first else {
             return Ok::<u64, datafusion::common::DataFusionError>(0);
         };
@@ -813,7 +815,11 @@ async fn overlap_note(
             &datafusion::arrow::datatypes::DataType::Int64,
         )?;
         let a = col.as_primitive::<Int64Type>();
-        Ok(if a.is_null(0) { 0 } else { a.value(0).max(0) as u64 })
+        Ok(if a.is_null(0) {
+            0
+        } else {
+            a.value(0).max(0) as u64
+        })
     };
     match count.await {
         Ok(0) => Some(format!(

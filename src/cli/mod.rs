@@ -544,7 +544,12 @@ async fn scrub(a: ScrubArgs) -> Result<Code> {
 /// ending (CSV for JSON lines).
 fn scrub_file_name(dataset: &str, paths: &[String]) -> String {
     use crate::engine::input::InputFormat;
-    let name = |p: &String| p.trim_end_matches('/').rsplit('/').next().map(str::to_string);
+    let name = |p: &String| {
+        p.trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .map(str::to_string)
+    };
     let format = paths
         .first()
         .and_then(|p| InputFormat::of(std::path::Path::new(p)));

@@ -14,7 +14,8 @@ use futures::StreamExt;
 use object_store::path::Path;
 use object_store::{
     CopyOptions, GetOptions, GetRange, GetResult, GetResultPayload, ListResult, MultipartUpload,
-    ObjectMeta, ObjectStore, ObjectStoreExt, PutMultipartOptions, PutOptions, PutPayload, PutResult, Result,
+    ObjectMeta, ObjectStore, ObjectStoreExt, PutMultipartOptions, PutOptions, PutPayload,
+    PutResult, Result,
 };
 use std::io::{Read, Write};
 use std::ops::Range;
@@ -283,7 +284,10 @@ impl BoundedLines {
         if self.root == "/" {
             (format!("/{location}"), true)
         } else {
-            (format!("{}/{location}", self.root.trim_end_matches('/')), false)
+            (
+                format!("{}/{location}", self.root.trim_end_matches('/')),
+                false,
+            )
         }
     }
 }
@@ -526,11 +530,12 @@ impl ObjectStore for BoundedLines {
                 use std::io::{Seek, SeekFrom};
                 let len = got.range.end - got.range.start;
                 if got.range.start > 0 {
-                    f.seek(SeekFrom::Start(got.range.start))
-                        .map_err(io_error)?;
+                    f.seek(SeekFrom::Start(got.range.start)).map_err(io_error)?;
                 }
                 let reader: Box<dyn Read + Send> = if gz {
-                    Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f)))
+                    Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(
+                        f,
+                    )))
                 } else {
                     Box::new(f.take(len))
                 };
@@ -599,7 +604,10 @@ mod tests {
         csv.extend(std::iter::repeat_n(b'x', 100));
         csv.extend(b"\n5,6\n");
         let err = longest(Text::Csv, 50, &[&csv]).unwrap_err();
-        assert!(err.contains("line 3: the record is longer than 50 bytes"), "{err}");
+        assert!(
+            err.contains("line 3: the record is longer than 50 bytes"),
+            "{err}"
+        );
         // Chunked one byte at a time, the same line is named.
         let bytes: Vec<&[u8]> = csv.chunks(1).collect();
         let err = longest(Text::Csv, 50, &bytes).unwrap_err();

@@ -98,7 +98,8 @@ fn local_sidecar(path: &Path, name: &str) -> Result<Option<Sidecar>, InputError>
     let json = name.to_ascii_lowercase().ends_with(".json");
     if json {
         let mut head = Vec::new();
-        let file = std::fs::File::open(path).map_err(|e| ierr(path, format!("cannot open: {e}")))?;
+        let file =
+            std::fs::File::open(path).map_err(|e| ierr(path, format!("cannot open: {e}")))?;
         file.take(sidecar::JSON_PROBE as u64 + 1)
             .read_to_end(&mut head)
             .map_err(|e| ierr(path, format!("cannot read: {e}")))?;
@@ -742,7 +743,8 @@ pub async fn register(
     // Text is read through the bounded-lines store (which also inflates gzipped CSV).
     let limit = super::bounded::max_line();
     if let Some(remote) = &input.remote {
-        let bounded = super::bounded::BoundedLines::new(remote.store.clone(), limit, remote.root.as_str());
+        let bounded =
+            super::bounded::BoundedLines::new(remote.store.clone(), limit, remote.root.as_str());
         ctx.register_object_store(&remote.root, Arc::new(bounded));
     } else {
         let local = Arc::new(object_store::local::LocalFileSystem::new());

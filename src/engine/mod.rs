@@ -164,7 +164,9 @@ pub struct Dataset {
     /// What the typed views are made of (a digest of their SQL): part of a cached plan's key.
     views: Vec<String>,
     /// A digest of each table's schema, computed once per schema: part of a cached plan's key.
-    digests: std::sync::Mutex<std::collections::HashMap<String, (datafusion::arrow::datatypes::SchemaRef, u64)>>,
+    digests: std::sync::Mutex<
+        std::collections::HashMap<String, (datafusion::arrow::datatypes::SchemaRef, u64)>,
+    >,
     plans: PlanCache,
 }
 
@@ -305,8 +307,8 @@ impl Dataset {
         if input.format.is_text() {
             fit_batch_to_width(&ctx, schema.fields().len());
         }
-        let text_for_rules =
-            kind == view::ViewKind::Rules && matches!(input.format, InputFormat::Csv | InputFormat::CsvGz);
+        let text_for_rules = kind == view::ViewKind::Rules
+            && matches!(input.format, InputFormat::Csv | InputFormat::CsvGz);
         // The columns a wide CSV is copied with: the catalog's and those the rules name.
         let keep: Option<Vec<&str>> = read
             .filter(|_| text_for_rules && schema.fields().len() > WIDE_CSV)
@@ -321,13 +323,14 @@ impl Dataset {
             })
             .filter(|k| !k.is_empty());
         let all_columns = keep.as_ref().map(|_| SourceColumn::of(&schema));
-        let stage_it = text_for_rules
-            && (keep.is_some() || input::total_bytes(input) >= STAGE_MIN_BYTES);
+        let stage_it =
+            text_for_rules && (keep.is_some() || input::total_bytes(input) >= STAGE_MIN_BYTES);
         let staged = if stage_it {
-            let (path, staged_schema) = stage(&ctx, keep.as_deref()).await.map_err(|e| InputError {
-                path: input.files[0].clone(),
-                message: clean_error(&e.to_string()),
-            })?;
+            let (path, staged_schema) =
+                stage(&ctx, keep.as_deref()).await.map_err(|e| InputError {
+                    path: input.files[0].clone(),
+                    message: clean_error(&e.to_string()),
+                })?;
             schema = staged_schema;
             Some(path)
         } else {

@@ -101,8 +101,7 @@ pub fn json_kind(head: &[u8], whole: bool) -> Result<bool, String> {
 
 fn parses_as_object(line: &[u8]) -> bool {
     let line = line.trim_ascii();
-    line.first() == Some(&b'{')
-        && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok()
+    line.first() == Some(&b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok()
 }
 
 /// The one note about the files of `dir` left out: `(relative name, kind)`.

@@ -18,7 +18,9 @@ use datafusion::common::{Column, DFSchema, DataFusionError, Result, TableReferen
 use datafusion::datasource::{provider_as_source, TableProvider, TableType};
 use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::utils::conjunction;
-use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlanBuilder, TableProviderFilterPushDown};
+use datafusion::logical_expr::{
+    Expr, ExprSchemable, LogicalPlanBuilder, TableProviderFilterPushDown,
+};
 use datafusion::physical_plan::ExecutionPlan;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -286,7 +286,8 @@ pub fn write_parquet(batches: &[RecordBatch], path: &std::path::Path) -> anyhow:
 }
 
 pub fn explain_error(ds: &Dataset, msg: &str) -> String {
-    let message = crate::engine::error::explain_message(&ds.catalog, &crate::engine::clean_error(msg));
+    let message =
+        crate::engine::error::explain_message(&ds.catalog, &crate::engine::clean_error(msg));
     // A fault in the data itself names the file, when the query reads one dataset only (with
     // others attached, the engine does not say which of them it was reading).
     let of_data = ["malformed CSV", "malformed data"]

@@ -157,7 +157,11 @@ impl Corpus {
     /// A dataset's paths, relative ones taken from the manifest's directory (object-store
     /// locations as written).
     pub fn resolve_paths(&self, d: &DatasetSpec) -> Vec<String> {
-        d.paths.list().iter().map(|p| self.resolve_path(p)).collect()
+        d.paths
+            .list()
+            .iter()
+            .map(|p| self.resolve_path(p))
+            .collect()
     }
 
     /// `(name, path)` of each file of the bundle's other datasets (`datasets:`).

@@ -729,10 +729,7 @@ mod tests {
             e("focus_1_4_manifest.json", 10),
             e("stray.csv", 10),
         ];
-        assert_eq!(
-            manifests_to_read(&entries),
-            vec!["focus_1_4_manifest.json"]
-        );
+        assert_eq!(manifests_to_read(&entries), vec!["focus_1_4_manifest.json"]);
         let text = r#"{"target_version": "1.4", "datasets": {
             "Cost and Usage": {"status": "PRODUCED", "output_file": "focus_1_4_cost_and_usage.csv"},
             "Invoice Detail": {"status": "PRODUCED", "output_file": "focus_1_4_invoice_detail.csv"},
@@ -743,8 +740,14 @@ mod tests {
         assert_eq!(
             b.files,
             vec![
-                ("focus_1_4_cost_and_usage.csv".into(), "Cost and Usage".into()),
-                ("focus_1_4_invoice_detail.csv".into(), "Invoice Detail".into())
+                (
+                    "focus_1_4_cost_and_usage.csv".into(),
+                    "Cost and Usage".into()
+                ),
+                (
+                    "focus_1_4_invoice_detail.csv".into(),
+                    "Invoice Detail".into()
+                )
             ]
         );
         assert!(b.notes[0].contains("stray.csv"), "{:?}", b.notes);

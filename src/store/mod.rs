@@ -331,7 +331,8 @@ pub async fn bundle_files(text: &str) -> Result<Option<Vec<(String, String)>>, S
     let Some((entries, manifests, absolute)) = listing(text).await? else {
         return Ok(None);
     };
-    let found = layout::bundle_manifest(&entries, &manifests).map_err(|e| format!("{text}: {e}"))?;
+    let found =
+        layout::bundle_manifest(&entries, &manifests).map_err(|e| format!("{text}: {e}"))?;
     Ok(found.map(|b| {
         say_once(format!(
             "focus-sql: {text}: the datasets of {} file(s) as {} names them",
@@ -357,68 +358,71 @@ type Listing = (
 );
 
 async fn listing(text: &str) -> Result<Option<Listing>, String> {
-    let (entries, manifests, absolute): (Vec<layout::Entry>, _, Box<dyn Fn(&str) -> String + Send + Sync>) =
-        if is_remote(text) {
-            let loc = parse(text)?;
-            if loc.glob.is_some() || !loc.remote.scheme.can_list() {
-                return Ok(None);
+    let (entries, manifests, absolute): (
+        Vec<layout::Entry>,
+        _,
+        Box<dyn Fn(&str) -> String + Send + Sync>,
+    ) = if is_remote(text) {
+        let loc = parse(text)?;
+        if loc.glob.is_some() || !loc.remote.scheme.can_list() {
+            return Ok(None);
+        }
+        if !loc.is_prefix && loc.remote.head(&loc.path).await?.is_some() {
+            return Ok(None); // one object
+        }
+        let base = loc.path.as_ref().to_string();
+        let strip = |p: &str| -> String {
+            if base.is_empty() {
+                p.to_string()
+            } else {
+                p.strip_prefix(&base)
+                    .map(|r| r.trim_start_matches('/').to_string())
+                    .unwrap_or_else(|| p.to_string())
             }
-            if !loc.is_prefix && loc.remote.head(&loc.path).await?.is_some() {
-                return Ok(None); // one object
-            }
-            let base = loc.path.as_ref().to_string();
-            let strip = |p: &str| -> String {
-                if base.is_empty() {
-                    p.to_string()
-                } else {
-                    p.strip_prefix(&base)
-                        .map(|r| r.trim_start_matches('/').to_string())
-                        .unwrap_or_else(|| p.to_string())
-                }
-            };
-            let listed = loc.remote.list(&loc.path).await?;
-            let entries: Vec<layout::Entry> = listed
-                .iter()
-                .map(|m| layout::Entry {
-                    path: strip(m.location.as_ref()),
-                    size: m.size,
-                })
-                .filter(|e| !hidden(&e.path))
-                .collect();
-            let mut manifests = HashMap::new();
-            for rel in layout::manifests_to_read(&entries) {
-                let full = join(&base, &rel);
-                let bytes = loc
-                    .remote
-                    .read_all(&ObjectPath::from(full.as_str()))
-                    .await
-                    .map_err(|e| {
-                        format!(
-                            "{}: {e}",
-                            loc.remote.url_of(&ObjectPath::from(full.as_str()))
-                        )
-                    })?;
-                manifests.insert(rel, bytes);
-            }
-            let remote = loc.remote.clone();
-            let abs = move |rel: &str| remote.url_of(&ObjectPath::from(join(&base, rel).as_str()));
-            (entries, manifests, Box::new(abs))
-        } else {
-            let root = std::path::PathBuf::from(text);
-            if !root.is_dir() {
-                return Ok(None);
-            }
-            let mut entries = Vec::new();
-            walk(&root, "", &mut entries);
-            let mut manifests = HashMap::new();
-            for rel in layout::manifests_to_read(&entries) {
-                let bytes = std::fs::read(root.join(&rel))
-                    .map_err(|e| format!("{}: {e}", root.join(&rel).display()))?;
-                manifests.insert(rel, bytes);
-            }
-            let abs = move |rel: &str| root.join(rel).display().to_string();
-            (entries, manifests, Box::new(abs))
         };
+        let listed = loc.remote.list(&loc.path).await?;
+        let entries: Vec<layout::Entry> = listed
+            .iter()
+            .map(|m| layout::Entry {
+                path: strip(m.location.as_ref()),
+                size: m.size,
+            })
+            .filter(|e| !hidden(&e.path))
+            .collect();
+        let mut manifests = HashMap::new();
+        for rel in layout::manifests_to_read(&entries) {
+            let full = join(&base, &rel);
+            let bytes = loc
+                .remote
+                .read_all(&ObjectPath::from(full.as_str()))
+                .await
+                .map_err(|e| {
+                    format!(
+                        "{}: {e}",
+                        loc.remote.url_of(&ObjectPath::from(full.as_str()))
+                    )
+                })?;
+            manifests.insert(rel, bytes);
+        }
+        let remote = loc.remote.clone();
+        let abs = move |rel: &str| remote.url_of(&ObjectPath::from(join(&base, rel).as_str()));
+        (entries, manifests, Box::new(abs))
+    } else {
+        let root = std::path::PathBuf::from(text);
+        if !root.is_dir() {
+            return Ok(None);
+        }
+        let mut entries = Vec::new();
+        walk(&root, "", &mut entries);
+        let mut manifests = HashMap::new();
+        for rel in layout::manifests_to_read(&entries) {
+            let bytes = std::fs::read(root.join(&rel))
+                .map_err(|e| format!("{}: {e}", root.join(&rel).display()))?;
+            manifests.insert(rel, bytes);
+        }
+        let abs = move |rel: &str| root.join(rel).display().to_string();
+        (entries, manifests, Box::new(abs))
+    };
     Ok(Some((entries, manifests, absolute)))
 }
 
