@@ -433,29 +433,13 @@ fn statuses(report: &serde_json::Value) -> Vec<(String, String, u64)> {
 #[test]
 fn parquet_copy_gets_the_same_verdicts_as_the_csv() {
     let dir = scratch("parquet");
-    let pq = dir.join("sample.parquet");
-    let o = run(&[
-        "convert",
-        &testdata("sample.csv"),
-        "-o",
-        pq.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pq = convert_to(&testdata("sample.csv"), &dir.join("sample.parquet"));
     let csv = validate_all_json(&testdata("sample.csv"));
     let parquet = validate_all_json(pq.to_str().unwrap());
     assert_eq!(parquet["dataset"]["format"], "parquet");
     assert_eq!(statuses(&csv), statuses(&parquet));
     // And the broken variant fails the same requirements in both formats.
-    let bad_pq = dir.join("bad.parquet");
-    assert_eq!(
-        code(&run(&[
-            "convert",
-            &testdata("broken/bad-values.csv"),
-            "-o",
-            bad_pq.to_str().unwrap()
-        ])),
-        0
-    );
+    let bad_pq = convert_to(&testdata("broken/bad-values.csv"), &dir.join("bad.parquet"));
     let bad = validate_all_json(bad_pq.to_str().unwrap());
     assert_eq!(rule(&bad, "ChargeCategory-C-003-M")["status"], "fail");
     assert_eq!(rule(&bad, "ChargePeriodEnd-C-004-M")["status"], "fail");
@@ -937,14 +921,7 @@ fn a_nan_in_a_typed_parquet_cost_still_breaks_numeric_format() {
     // except what the type leaves open: NaN and infinity are not numbers in NumericFormat.
     let dir = scratch("nan-parquet");
     let csv = variant(&dir, "nan.csv", &[(1, "BilledCost", "NaN")]);
-    let parquet = dir.join("nan.parquet");
-    let o = run(&[
-        "convert",
-        csv.to_str().unwrap(),
-        "-o",
-        parquet.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let parquet = convert_to(csv.to_str().unwrap(), &dir.join("nan.parquet"));
     for input in [&parquet, &csv] {
         let r = validate_all_json(input.to_str().unwrap());
         let a003 = rule(&r, "NumericFormat-A-003-M");

@@ -48,14 +48,7 @@ fn a_parquet_footer_longer_than_the_file_is_refused_not_a_panic() {
 #[test]
 fn a_footer_length_one_past_what_fits_is_refused_and_one_that_fits_is_read() {
     let dir = scratch("hostile-footer-edge");
-    let good = dir.join("good.parquet");
-    let o = run(&[
-        "convert",
-        &testdata("sample.csv"),
-        "-o",
-        good.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let good = convert_to(&testdata("sample.csv"), &dir.join("good.parquet"));
     let bytes = fs::read(&good).unwrap();
     let n = bytes.len();
     // The largest length that fits the file: PAR1 + footer + length + PAR1 is the whole file.

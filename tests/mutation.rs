@@ -515,14 +515,7 @@ fn no_mutation_of_an_input_panics_hangs_or_changes_it() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20261207u64);
     // The Parquet base is the sample's typed copy, as `convert` writes it.
-    let pq = dir.join("base.parquet");
-    let o = run(&[
-        "convert",
-        &testdata("sample.csv"),
-        "-o",
-        pq.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pq = convert_to(&testdata("sample.csv"), &dir.join("base.parquet"));
     let parquet_base = fs::read(&pq).unwrap();
     let mut total = 0;
     let mut failures = Vec::new();

@@ -8,7 +8,6 @@ mod common;
 
 use common::*;
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The sample with `extra` custom columns added after its own (values varied per row and
@@ -25,13 +24,7 @@ fn widened(dir: &Path, name: &str, extra: &[String]) -> PathBuf {
             });
         }
     }
-    let mut text = csv_line(&header) + "\n";
-    for r in &rows {
-        text += &(csv_line(r) + "\n");
-    }
-    let path = dir.join(name);
-    fs::write(&path, text).unwrap();
-    path
+    write_csv(&dir.join(name), &header, &rows)
 }
 
 fn custom(n: usize) -> Vec<String> {
@@ -69,15 +62,7 @@ fn differences(
 }
 
 fn convert(csv: &Path) -> PathBuf {
-    let out = csv.with_extension("parquet");
-    let o = run(&[
-        "convert",
-        &csv.display().to_string(),
-        "-o",
-        &out.display().to_string(),
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    out
+    convert_to(&csv.display().to_string(), &csv.with_extension("parquet"))
 }
 
 #[test]

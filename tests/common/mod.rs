@@ -112,6 +112,23 @@ pub fn csv_line(fields: &[String]) -> String {
         .join(",")
 }
 
+/// `focus-sql convert INPUT -o OUT`, which must succeed: the typed Parquet copy of an export.
+pub fn convert_to(input: &str, out: &Path) -> PathBuf {
+    let o = run(&["convert", input, "-o", &out.display().to_string()]);
+    assert_eq!(code(&o), 0, "convert {input}: {}", stderr(&o));
+    out.to_path_buf()
+}
+
+/// A CSV file of `header` and `rows`, quoted where needed.
+pub fn write_csv(path: &Path, header: &[String], rows: &[Vec<String>]) -> PathBuf {
+    let mut text = csv_line(header) + "\n";
+    for r in rows {
+        text += &(csv_line(r) + "\n");
+    }
+    fs::write(path, text).unwrap();
+    path.to_path_buf()
+}
+
 /// The sample with `edits` applied: (1-based data row, column, new value).
 pub fn variant(dir: &Path, name: &str, edits: &[(usize, &str, &str)]) -> PathBuf {
     let (header, mut rows) = sample_records();
@@ -122,11 +139,5 @@ pub fn variant(dir: &Path, name: &str, edits: &[(usize, &str, &str)]) -> PathBuf
             .unwrap_or_else(|| panic!("no column {col}"));
         rows[row - 1][c] = value.to_string();
     }
-    let mut text = csv_line(&header) + "\n";
-    for r in &rows {
-        text += &(csv_line(r) + "\n");
-    }
-    let path = dir.join(name);
-    fs::write(&path, text).unwrap();
-    path
+    write_csv(&dir.join(name), &header, &rows)
 }
